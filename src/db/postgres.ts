@@ -1,0 +1,159 @@
+import pg from 'pg';
+import { BusyError } from '../errors.js';
+import { assertLooksReadOnly, readOnlyRefusal, type Driver, type Executor, type Params, type Row } from './driver.js';
+
+// int8 and numeric come back as strings by default; our values (ids, cents, counts) fit in a double.
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+export interface PostgresOptions {
+  /** Pool size per process (default PGPOOL_MAX or 10). */
+  poolMax?: number;
+  /** Schema to use (created if missing); tests use one schema each. */
+  schema?: string;
+}
+
+const placeholderCache = new Map<string, string>();
+/** `?` → `$1…$n`. Our SQL never holds a literal question mark; user SQL (query()) is not translated. */
+export function toPgPlaceholders(sql: string): string {
+  let out = placeholderCache.get(sql);
+  if (out === undefined) {
+    let n = 0;
+    out = sql.replace(/\?/g, () => `$${++n}`);
+    if (placeholderCache.size < 5000) placeholderCache.set(sql, out);
+  }
+  return out;
+}
+
+const statementNames = new Map<string, string>();
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `sk_${statementNames.size}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+class PgExecutor implements Executor {
+  readonly dialect = 'postgres' as const;
+  constructor(private readonly target: Queryable) {}
+  private async q(sql: string, params: Params = []): Promise<pg.QueryResult> {
+    const text = toPgPlaceholders(sql);
+    // Named statements are prepared once per connection and reused.
+    return this.target.query({ name: statementName(text), text, values: params as unknown[] });
+  }
+  async all<T = Row>(sql: string, params?: Params): Promise<T[]> {
+    return (await this.q(sql, params)).rows as T[];
+  }
+  async get<T = Row>(sql: string, params?: Params): Promise<T | undefined> {
+    return (await this.q(sql, params)).rows[0] as T | undefined;
+  }
+  async run(sql: string, params?: Params): Promise<{ changes: number }> {
+    return { changes: (await this.q(sql, params)).rowCount ?? 0 };
+  }
+}
+
+/** SQLSTATEs worth retrying the whole transaction for. */
+const RETRYABLE = new Set(['40001', '40P01']);
+
+/**
+ * PostgreSQL backend: a pg pool, READ COMMITTED transactions. Stock is taken by conditional
+ * UPDATE … WHERE stock >= ? so no read-modify-write race exists; rows are touched in id order to
+ * avoid deadlocks, and serialization failures or deadlocks still retry the whole transaction.
+ */
+export class PostgresDriver implements Driver {
+  readonly dialect = 'postgres' as const;
+  readonly pool: pg.Pool;
+  readonly schema: string | undefined;
+  private readonly exec: PgExecutor;
+
+  constructor(
+    readonly url: string,
+    options: PostgresOptions = {},
+  ) {
+    // `?schema=name` in the URL (or options.schema) puts every table in that schema.
+    const parsed = new URL(url);
+    const schema = options.schema ?? parsed.searchParams.get('schema') ?? undefined;
+    parsed.searchParams.delete('schema');
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`Invalid schema name: ${schema}`);
+    this.schema = schema;
+    this.pool = new pg.Pool({
+      connectionString: parsed.toString(),
+      max: options.poolMax ?? Number(process.env.PGPOOL_MAX ?? 10),
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+    this.pool.on('error', () => {
+      /* an idle client died; the pool replaces it */
+    });
+    this.exec = new PgExecutor(this.pool);
+  }
+
+  all<T = Row>(sql: string, params?: Params): Promise<T[]> {
+    return this.exec.all<T>(sql, params);
+  }
+  get<T = Row>(sql: string, params?: Params): Promise<T | undefined> {
+    return this.exec.get<T>(sql, params);
+  }
+  run(sql: string, params?: Params): Promise<{ changes: number }> {
+    return this.exec.run(sql, params);
+  }
+
+  async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const client = await this.pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(new PgExecutor(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (e) {
+        try {
+          await client.query('ROLLBACK');
+        } catch {
+          broken = true;
+        }
+        const code = (e as { code?: string }).code;
+        if (code && RETRYABLE.has(code)) {
+          if (attempt >= 30) throw new BusyError('Too many transaction conflicts; try again');
+          await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 * 2 ** attempt)));
+          continue;
+        }
+        throw e;
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  async readOnlyQuery(sql: string, params: Params = []): Promise<Row[]> {
+    if (typeof sql !== 'string') throw readOnlyRefusal('sql must be a string');
+    assertLooksReadOnly(sql);
+    const client = await this.pool.connect();
+    try {
+      // The engine enforces it: a READ ONLY transaction refuses every write, and the extended
+      // protocol (a parameterised query) refuses more than one statement.
+      await client.query('BEGIN READ ONLY');
+      await client.query("SET LOCAL statement_timeout = '30s'");
+      const res = await client.query({ text: sql, values: params as unknown[] });
+      return res.rows as Row[];
+    } catch (e) {
+      throw readOnlyRefusal((e as Error).message);
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release();
+    }
+  }
+
+  /** Creates the configured schema if it is missing (called before migrations). */
+  async ensureSchema(): Promise<void> {
+    if (this.schema) await this.pool.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

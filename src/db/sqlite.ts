@@ -1,0 +1,256 @@
+import Database from 'better-sqlite3';
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { BusyError } from '../errors.js';
+import { assertLooksReadOnly, readOnlyRefusal, type Driver, type Executor, type Params, type Row } from './driver.js';
+
+export type SqliteDurability = 'power-cut-safe' | 'crash-safe-only';
+
+export interface SqliteOptions {
+  /**
+   * 'power-cut-safe' (default): WAL with synchronous=FULL, an acknowledged commit survives power loss.
+   * 'crash-safe-only': synchronous=NORMAL, survives a process crash but may lose the last commits on power loss.
+   */
+  durability?: SqliteDurability;
+  /** How long one attempt waits for another process's write lock (ms). */
+  busyTimeoutMs?: number;
+  /** Most calls that share one commit. */
+  maxBatch?: number;
+}
+
+interface Job {
+  fn: (tx: Executor) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  ran: boolean;
+  ok: boolean;
+  value: unknown;
+}
+
+/** A better-sqlite3 connection with a statement cache. */
+class Connection implements Executor {
+  readonly dialect = 'sqlite' as const;
+  private readonly cache = new Map<string, Statement>();
+  constructor(readonly db: SqliteDatabase) {}
+
+  statement(sql: string): Statement {
+    let stmt = this.cache.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.cache.set(sql, stmt);
+    }
+    return stmt;
+  }
+  allSync<T>(sql: string, params: Params = []): T[] {
+    return this.statement(sql).all(...params) as T[];
+  }
+  getSync<T>(sql: string, params: Params = []): T | undefined {
+    return this.statement(sql).get(...params) as T | undefined;
+  }
+  runSync(sql: string, params: Params = []): { changes: number } {
+    const stmt = this.statement(sql);
+    // A statement with RETURNING must be stepped with all(); its rows are the changes.
+    if (stmt.reader) return { changes: stmt.all(...params).length };
+    return { changes: stmt.run(...params).changes };
+  }
+  all<T = Row>(sql: string, params?: Params): Promise<T[]> {
+    try {
+      return Promise.resolve(this.allSync<T>(sql, params));
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+  }
+  get<T = Row>(sql: string, params?: Params): Promise<T | undefined> {
+    try {
+      return Promise.resolve(this.getSync<T>(sql, params));
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+  }
+  run(sql: string, params?: Params): Promise<{ changes: number }> {
+    try {
+      return Promise.resolve(this.runSync(sql, params));
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+  }
+}
+
+function isBusy(e: unknown): boolean {
+  const code = (e as { code?: string } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * SQLite backend.
+ *
+ * Writes: one writer connection per process and a queue. Calls that arrive while a batch is being
+ * executed or committed wait and then share the next transaction (group commit): BEGIN IMMEDIATE,
+ * each call inside its own SAVEPOINT (a failing call rolls back only itself), one COMMIT, then every
+ * caller gets its own result or error. BEGIN IMMEDIATE takes the file's write lock up front, so
+ * several processes serialise on it (busy_timeout, then retry with backoff) and never deadlock.
+ *
+ * Reads outside a transaction use a second connection that sees only committed data (WAL),
+ * so a read never observes a batch that might still roll back. `:memory:` has one connection.
+ */
+export class SqliteDriver implements Driver {
+  readonly dialect = 'sqlite' as const;
+  private readonly writer: Connection;
+  private readonly reader: Connection;
+  private readonly analyst: SqliteDatabase | undefined;
+  private queue: Job[] = [];
+  private draining = false;
+  private closed = false;
+  private readonly maxBatch: number;
+
+  constructor(
+    readonly filename: string,
+    options: SqliteOptions = {},
+  ) {
+    const memory = filename === ':memory:' || filename === '';
+    if (!memory) mkdirSync(dirname(filename), { recursive: true });
+    const busy = options.busyTimeoutMs ?? 5000;
+    this.maxBatch = options.maxBatch ?? 256;
+    const w = new Database(filename);
+    w.pragma(`busy_timeout = ${busy}`);
+    if (!memory) w.pragma('journal_mode = WAL');
+    w.pragma(`synchronous = ${options.durability === 'crash-safe-only' ? 'NORMAL' : 'FULL'}`);
+    w.pragma('foreign_keys = ON');
+    this.writer = new Connection(w);
+    if (memory) {
+      this.reader = this.writer;
+      this.analyst = undefined;
+    } else {
+      const r = new Database(filename);
+      r.pragma(`busy_timeout = ${busy}`);
+      r.pragma('foreign_keys = ON');
+      this.reader = new Connection(r);
+      this.analyst = new Database(filename, { readonly: true, fileMustExist: true });
+      this.analyst.pragma(`busy_timeout = ${busy}`);
+    }
+  }
+
+  all<T = Row>(sql: string, params?: Params): Promise<T[]> {
+    return this.reader.all<T>(sql, params);
+  }
+  get<T = Row>(sql: string, params?: Params): Promise<T | undefined> {
+    return this.reader.get<T>(sql, params);
+  }
+  run(sql: string, params?: Params): Promise<{ changes: number }> {
+    return this.transaction((tx) => tx.run(sql, params));
+  }
+
+  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('The database is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject, ran: false, ok: false, value: undefined });
+      if (!this.draining) {
+        this.draining = true;
+        // setImmediate, not a microtask: lets every call issued in this turn of the event loop join the batch.
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch);
+        this.queue = this.queue.length <= this.maxBatch ? [] : this.queue.slice(this.maxBatch);
+        await this.runBatch(batch);
+        if (this.queue.length === 0) await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async begin(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.writer.runSync('BEGIN IMMEDIATE');
+        return;
+      } catch (e) {
+        if (!isBusy(e) || attempt >= 20) throw isBusy(e) ? new BusyError() : e;
+        await sleep(Math.min(200, 5 * 2 ** attempt) * (0.5 + Math.random()));
+      }
+    }
+  }
+
+  private async runBatch(batch: Job[]): Promise<void> {
+    const w = this.writer;
+    try {
+      await this.begin();
+    } catch (e) {
+      for (const job of batch) job.reject(e);
+      return;
+    }
+    let fatal: unknown;
+    for (const job of batch) {
+      w.runSync('SAVEPOINT call');
+      job.ran = true;
+      try {
+        job.value = await job.fn(w);
+        job.ok = true;
+        w.runSync('RELEASE call');
+      } catch (e) {
+        job.value = e;
+        if (!w.db.inTransaction) {
+          // SQLite rolled the whole transaction back (e.g. disk full): nothing in this batch committed.
+          fatal = e;
+          break;
+        }
+        w.runSync('ROLLBACK TO call');
+        w.runSync('RELEASE call');
+      }
+    }
+    if (fatal === undefined) {
+      try {
+        w.runSync('COMMIT');
+      } catch (e) {
+        fatal = e;
+        if (w.db.inTransaction) w.runSync('ROLLBACK');
+      }
+    }
+    for (const job of batch) {
+      if (fatal !== undefined) job.reject(job.ran && !job.ok ? job.value : fatal);
+      else if (job.ok) job.resolve(job.value);
+      else job.reject(job.value);
+    }
+  }
+
+  async readOnlyQuery(sql: string, params: Params = []): Promise<Row[]> {
+    if (typeof sql !== 'string') throw readOnlyRefusal('sql must be a string');
+    assertLooksReadOnly(sql);
+    const db = this.analyst ?? this.writer.db;
+    let stmt: Statement;
+    try {
+      stmt = db.prepare(sql); // prepare() refuses a string holding more than one statement
+    } catch (e) {
+      throw readOnlyRefusal((e as Error).message);
+    }
+    if (!stmt.readonly || !stmt.reader) throw readOnlyRefusal('the statement can write');
+    try {
+      return stmt.all(...params) as Row[];
+    } catch (e) {
+      throw readOnlyRefusal((e as Error).message);
+    }
+  }
+
+  /** Direct access for migrations: runs fn synchronously inside BEGIN IMMEDIATE on the writer. */
+  execScript(sql: string): void {
+    this.writer.db.exec(sql);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.draining || this.queue.length > 0) await sleep(1);
+    this.analyst?.close();
+    if (this.reader !== this.writer) this.reader.db.close();
+    this.writer.db.close();
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * One registry of error codes with their HTTP status (the Fastify model).
+ * Every error the engine throws on purpose is a StorekeeperError with a stable `code`.
+ */
+export const ERROR_STATUS = {
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  insufficient_stock: 409,
+  invalid_status_transition: 409,
+  empty_cart: 422,
+  idempotency_mismatch: 422,
+  unprocessable: 422,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  busy: 503,
+  internal: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class StorekeeperError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: unknown;
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    if (details !== undefined) this.details = details;
+  }
+  get statusCode(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+export class ValidationError extends StorekeeperError {
+  declare readonly details: ValidationIssue[];
+  constructor(message: string, issues: ValidationIssue[] = []) {
+    super('validation_failed', message, issues);
+  }
+}
+
+export class NotFoundError extends StorekeeperError {
+  constructor(
+    readonly entity: string,
+    readonly id: unknown,
+  ) {
+    super('not_found', `${entity} ${String(id)} not found`);
+  }
+}
+
+export class ConflictError extends StorekeeperError {
+  constructor(message: string, details?: unknown) {
+    super('conflict', message, details);
+  }
+}
+
+export class InsufficientStockError extends StorekeeperError {
+  constructor(
+    readonly productId: number,
+    readonly available: number,
+    readonly requested: number,
+  ) {
+    super('insufficient_stock', `Insufficient stock for product ${productId}: ${available} available, ${requested} requested`, {
+      productId,
+      available,
+      requested,
+    });
+  }
+}
+
+export class EmptyCartError extends StorekeeperError {
+  constructor(readonly customerId: number) {
+    super('empty_cart', `The cart of customer ${customerId} is empty`);
+  }
+}
+
+export class InvalidStatusTransitionError extends StorekeeperError {
+  constructor(
+    readonly from: string,
+    readonly to: string,
+  ) {
+    super('invalid_status_transition', `An order cannot go from '${from}' to '${to}'`, { from, to });
+  }
+}
+
+/** The database stayed locked by other writers for longer than the retry budget. */
+export class BusyError extends StorekeeperError {
+  constructor(message = 'The database is busy; try again') {
+    super('busy', message);
+  }
+}
+
+export function isStorekeeperError(e: unknown): e is StorekeeperError {
+  return e instanceof StorekeeperError;
+}

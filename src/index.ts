@@ -1,0 +1,12 @@
+export { EcommercePlatform } from './platform.js';
+export * from './errors.js';
+export type { Customer, NewCustomer, CustomerPatch } from './customers/service.js';
+export type { Product, NewProduct, ProductPatch, ProductQuery, Category } from './catalog/service.js';
+export type { InventoryMovement } from './inventory/service.js';
+export type { CartItem } from './cart/service.js';
+export type { Order, OrderItem, StatusChange, CreateOrderOptions } from './orders/service.js';
+export { ORDER_STATUSES, TRANSITIONS, type OrderStatus } from './orders/status.js';
+export type { PendingOrder, TopCustomer, DailySales, LowStockProduct } from './reports/service.js';
+export type { Driver, Executor, Row, DialectName } from './db/driver.js';
+export type { OpenOptions } from './db/open.js';
+export { toCents, fromCents } from './money.js';

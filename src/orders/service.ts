@@ -1,0 +1,262 @@
+import { EmptyCartError, InsufficientStockError, NotFoundError } from '../errors.js';
+import type { Driver, Executor } from '../db/driver.js';
+import { inList, isUniqueViolation, now } from '../db/sql.js';
+import { requireCustomer } from '../customers/service.js';
+import { recordMovement } from '../inventory/service.js';
+import { fromCents } from '../money.js';
+import * as v from '../validate.js';
+import { assertTransition, ORDER_STATUSES, type OrderStatus } from './status.js';
+
+export interface OrderItem {
+  productId: number;
+  productName: string;
+  quantity: number;
+  /** Unit price at the moment of the order. */
+  price: number;
+  priceCents: number;
+  subtotal: number;
+  subtotalCents: number;
+}
+
+export interface StatusChange {
+  status: OrderStatus;
+  at: string;
+}
+
+export interface Order {
+  id: number;
+  customerId: number;
+  customerName: string;
+  customerEmail: string;
+  status: OrderStatus;
+  totalAmount: number;
+  totalCents: number;
+  createdAt: string;
+  updatedAt: string;
+  items: OrderItem[];
+  statusHistory: StatusChange[];
+}
+
+export interface CreateOrderOptions {
+  /** A retry with a key already used by this customer returns the first order and takes nothing twice. */
+  idempotencyKey?: string;
+}
+
+interface OrderRow {
+  id: number;
+  customer_id: number;
+  customer_name: string;
+  customer_email: string;
+  status: OrderStatus;
+  total_cents: number;
+  created_at: string;
+  updated_at: string;
+}
+interface ItemRow {
+  order_id: number;
+  product_id: number;
+  product_name: string;
+  quantity: number;
+  price_cents: number;
+}
+interface HistoryRow {
+  order_id: number;
+  status: OrderStatus;
+  at: string;
+}
+interface CartLine {
+  product_id: number;
+  quantity: number;
+  name: string;
+  price_cents: number;
+}
+
+const ORDER_SELECT = `SELECT o.id, o.customer_id, c.name AS customer_name, c.email AS customer_email, o.status,
+  o.total_cents, o.created_at, o.updated_at FROM orders o JOIN customers c ON c.id = o.customer_id`;
+
+/**
+ * Checkout, the engine's one critical transaction: read the cart, take stock line by line with a
+ * conditional decrement (in product-id order, so concurrent checkouts on PostgreSQL lock rows in
+ * the same order), write the order and its lines at the price of the moment, the ledger and the
+ * first status, and empty the cart. Any failure throws and the caller's transaction rolls back.
+ */
+export async function checkout(tx: Executor, customerId: number, idempotencyKey: string | null): Promise<number> {
+  if (idempotencyKey !== null) {
+    const prior = await tx.get<{ id: number }>('SELECT id FROM orders WHERE customer_id = ? AND idempotency_key = ?', [customerId, idempotencyKey]);
+    if (prior) return prior.id;
+  }
+  const lines = await tx.all<CartLine>(
+    `SELECT c.product_id, c.quantity, p.name, p.price_cents FROM cart_items c
+     JOIN products p ON p.id = c.product_id WHERE c.customer_id = ? ORDER BY c.product_id`,
+    [customerId],
+  );
+  if (lines.length === 0) {
+    await requireCustomer(tx, customerId);
+    throw new EmptyCartError(customerId);
+  }
+  let total = 0;
+  const at = now();
+  for (const line of lines) {
+    const taken = await tx.run('UPDATE products SET stock = stock - ?, updated_at = ? WHERE id = ? AND stock >= ?', [
+      line.quantity,
+      at,
+      line.product_id,
+      line.quantity,
+    ]);
+    if (taken.changes === 0) {
+      const row = await tx.get<{ stock: number }>('SELECT stock FROM products WHERE id = ?', [line.product_id]);
+      throw new InsufficientStockError(line.product_id, row?.stock ?? 0, line.quantity);
+    }
+    total += line.price_cents * line.quantity;
+  }
+  const order = await tx.get<{ id: number }>(
+    `INSERT INTO orders (customer_id, status, total_cents, idempotency_key, created_at, updated_at)
+     VALUES (?, 'pending', ?, ?, ?, ?) RETURNING id`,
+    [customerId, total, idempotencyKey, at, at],
+  );
+  const orderId = order!.id;
+  for (const line of lines) {
+    await tx.run('INSERT INTO order_items (order_id, product_id, product_name, quantity, price_cents) VALUES (?, ?, ?, ?, ?)', [
+      orderId,
+      line.product_id,
+      line.name,
+      line.quantity,
+      line.price_cents,
+    ]);
+    await recordMovement(tx, line.product_id, -line.quantity, 'order', orderId);
+  }
+  await tx.run('INSERT INTO order_status_history (order_id, status, at) VALUES (?, ?, ?)', [orderId, 'pending', at]);
+  await tx.run('DELETE FROM cart_items WHERE customer_id = ?', [customerId]);
+  return orderId;
+}
+
+export class OrderService {
+  constructor(private readonly db: Driver) {}
+
+  async create(customerId: number, options: CreateOrderOptions = {}): Promise<number> {
+    const cid = v.id(customerId, 'customerId');
+    const opts = v.record(options, 'options', ['idempotencyKey']);
+    const key = opts.idempotencyKey === undefined || opts.idempotencyKey === null ? null : v.text(opts.idempotencyKey, 'idempotencyKey', 255, 1);
+    try {
+      return await this.db.transaction((tx) => checkout(tx, cid, key));
+    } catch (e) {
+      // Two first attempts with one key raced on PostgreSQL: the loser returns the winner's order.
+      if (key !== null && isUniqueViolation(e)) {
+        const prior = await this.db.get<{ id: number }>('SELECT id FROM orders WHERE customer_id = ? AND idempotency_key = ?', [cid, key]);
+        if (prior) return prior.id;
+      }
+      throw e;
+    }
+  }
+
+  async get(orderId: number): Promise<Order | null> {
+    const oid = v.id(orderId, 'orderId');
+    const row = await this.db.get<OrderRow>(`${ORDER_SELECT} WHERE o.id = ?`, [oid]);
+    if (!row) return null;
+    return (await this.hydrate(this.db, [row]))[0]!;
+  }
+
+  /** Newest first. */
+  async forCustomer(customerId: number, options: { limit?: number; beforeId?: number } = {}): Promise<Order[]> {
+    const cid = v.id(customerId, 'customerId');
+    const limit = v.integer(options.limit ?? 1000, 'limit', 1, 10_000);
+    const before = options.beforeId === undefined ? Number.MAX_SAFE_INTEGER : v.id(options.beforeId, 'beforeId');
+    const rows = await this.db.all<OrderRow>(`${ORDER_SELECT} WHERE o.customer_id = ? AND o.id < ? ORDER BY o.id DESC LIMIT ?`, [
+      cid,
+      before,
+      limit,
+    ]);
+    if (rows.length === 0) await requireCustomer(this.db, cid);
+    return this.hydrate(this.db, rows);
+  }
+
+  /** Newest first, optionally by status; keyset pagination on id. */
+  async list(options: { status?: OrderStatus; limit?: number; beforeId?: number } = {}): Promise<Order[]> {
+    const limit = v.integer(options.limit ?? 50, 'limit', 1, 500);
+    const before = options.beforeId === undefined ? Number.MAX_SAFE_INTEGER : v.id(options.beforeId, 'beforeId');
+    const rows =
+      options.status === undefined
+        ? await this.db.all<OrderRow>(`${ORDER_SELECT} WHERE o.id < ? ORDER BY o.id DESC LIMIT ?`, [before, limit])
+        : await this.db.all<OrderRow>(`${ORDER_SELECT} WHERE o.status = ? AND o.id < ? ORDER BY o.id DESC LIMIT ?`, [
+            v.oneOf(options.status, 'status', ORDER_STATUSES),
+            before,
+            limit,
+          ]);
+    return this.hydrate(this.db, rows);
+  }
+
+  async updateStatus(orderId: number, status: OrderStatus): Promise<Order> {
+    const oid = v.id(orderId, 'orderId');
+    const to = v.oneOf(status, 'status', ORDER_STATUSES);
+    await this.db.transaction(async (tx) => {
+      const current = await tx.get<{ status: OrderStatus }>('SELECT status FROM orders WHERE id = ?', [oid]);
+      if (!current) throw new NotFoundError('Order', oid);
+      assertTransition(current.status, to);
+      const at = now();
+      // Conditional on the status we read: a concurrent change makes this a no-op, never a double move.
+      const moved = await tx.run('UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ?', [to, at, oid, current.status]);
+      if (moved.changes === 0) {
+        const fresh = await tx.get<{ status: OrderStatus }>('SELECT status FROM orders WHERE id = ?', [oid]);
+        assertTransition(fresh!.status, to);
+      }
+      await tx.run('INSERT INTO order_status_history (order_id, status, at) VALUES (?, ?, ?)', [oid, to, at]);
+      if (to === 'cancelled') {
+        const items = await tx.all<{ product_id: number; quantity: number }>(
+          'SELECT product_id, quantity FROM order_items WHERE order_id = ? ORDER BY product_id',
+          [oid],
+        );
+        for (const item of items) {
+          await tx.run('UPDATE products SET stock = stock + ?, updated_at = ? WHERE id = ?', [item.quantity, at, item.product_id]);
+          await recordMovement(tx, item.product_id, item.quantity, 'order cancelled', oid);
+        }
+      }
+    });
+    return (await this.get(oid))!;
+  }
+
+  /** Loads items and history for many orders with two queries, whatever their number. */
+  private async hydrate(ex: Executor, rows: OrderRow[]): Promise<Order[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    const itemsIn = inList(ex.dialect, 'order_id', ids);
+    const items = await ex.all<ItemRow>(
+      `SELECT order_id, product_id, product_name, quantity, price_cents FROM order_items WHERE ${itemsIn.sql} ORDER BY order_id, id`,
+      itemsIn.params,
+    );
+    const history = await ex.all<HistoryRow>(
+      `SELECT order_id, status, at FROM order_status_history WHERE ${itemsIn.sql} ORDER BY order_id, id`,
+      itemsIn.params,
+    );
+    const byOrder = new Map<number, Order>();
+    const orders = rows.map((r) => {
+      const o: Order = {
+        id: r.id,
+        customerId: r.customer_id,
+        customerName: r.customer_name,
+        customerEmail: r.customer_email,
+        status: r.status,
+        totalAmount: fromCents(r.total_cents),
+        totalCents: r.total_cents,
+        createdAt: r.created_at,
+        updatedAt: r.updated_at,
+        items: [],
+        statusHistory: [],
+      };
+      byOrder.set(r.id, o);
+      return o;
+    });
+    for (const i of items) {
+      byOrder.get(i.order_id)!.items.push({
+        productId: i.product_id,
+        productName: i.product_name,
+        quantity: i.quantity,
+        price: fromCents(i.price_cents),
+        priceCents: i.price_cents,
+        subtotal: fromCents(i.price_cents * i.quantity),
+        subtotalCents: i.price_cents * i.quantity,
+      });
+    }
+    for (const h of history) byOrder.get(h.order_id)!.statusHistory.push({ status: h.status, at: h.at });
+    return orders;
+  }
+}

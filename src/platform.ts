@@ -1,0 +1,132 @@
+import type { Driver, Row } from './db/driver.js';
+import { migrate } from './db/migrate.js';
+import { DEFAULT_DATABASE, openDriver, type OpenOptions } from './db/open.js';
+import { PostgresDriver } from './db/postgres.js';
+import { CartService, type CartItem } from './cart/service.js';
+import { CatalogService, type Category, type NewProduct, type Product, type ProductPatch, type ProductQuery } from './catalog/service.js';
+import { CustomerService, type Customer, type CustomerPatch, type NewCustomer } from './customers/service.js';
+import { InventoryService, type InventoryMovement } from './inventory/service.js';
+import { OrderService, type CreateOrderOptions, type Order } from './orders/service.js';
+import type { OrderStatus } from './orders/status.js';
+import { ReportService } from './reports/service.js';
+
+/**
+ * The engine as a library: one object over one database. Every method is async and safe to call
+ * concurrently; writes run in the driver's transactions (see docs/ARCHITECTURE.md).
+ */
+export class EcommercePlatform {
+  readonly customers: CustomerService;
+  readonly catalog: CatalogService;
+  readonly inventory: InventoryService;
+  readonly cart: CartService;
+  readonly orders: OrderService;
+  readonly reports: ReportService;
+
+  private constructor(readonly db: Driver) {
+    this.customers = new CustomerService(db);
+    this.catalog = new CatalogService(db);
+    this.inventory = new InventoryService(db);
+    this.cart = new CartService(db);
+    this.orders = new OrderService(db);
+    this.reports = new ReportService(db);
+  }
+
+  /**
+   * Opens (creating and migrating as needed) `./data/store.db`, an SQLite path, `:memory:`,
+   * or a `postgres://` URL.
+   */
+  static async open(target: string = DEFAULT_DATABASE, options: OpenOptions = {}): Promise<EcommercePlatform> {
+    const db = openDriver(target, options);
+    try {
+      if (db instanceof PostgresDriver) await db.ensureSchema();
+      await migrate(db);
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
+    return new EcommercePlatform(db);
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  // Customers
+  createCustomer(input: NewCustomer): Promise<number> {
+    return this.customers.create(input);
+  }
+  getCustomer(customerId: number): Promise<Customer | null> {
+    return this.customers.get(customerId);
+  }
+  updateCustomer(customerId: number, patch: CustomerPatch): Promise<Customer> {
+    return this.customers.update(customerId, patch);
+  }
+
+  // Catalog
+  addProduct(input: NewProduct): Promise<number> {
+    return this.catalog.addProduct(input);
+  }
+  getProduct(productId: number): Promise<Product | null> {
+    return this.catalog.getProduct(productId);
+  }
+  getProducts(query: ProductQuery = {}): Promise<Product[]> {
+    return this.catalog.getProducts(query);
+  }
+  updateProduct(productId: number, patch: ProductPatch): Promise<Product> {
+    return this.catalog.updateProduct(productId, patch);
+  }
+  getCategories(): Promise<Category[]> {
+    return this.catalog.getCategories();
+  }
+
+  // Inventory
+  updateStock(productId: number, quantityDelta: number, reason?: string): Promise<number> {
+    return this.inventory.updateStock(productId, quantityDelta, reason);
+  }
+  getInventoryMovements(productId: number): Promise<InventoryMovement[]> {
+    return this.inventory.movements(productId);
+  }
+  getLowStock(threshold = 10): Promise<Product[]> {
+    return this.catalog.lowStock(threshold);
+  }
+
+  // Cart
+  addToCart(customerId: number, productId: number, quantity = 1): Promise<void> {
+    return this.cart.add(customerId, productId, quantity);
+  }
+  removeFromCart(customerId: number, productId: number, quantity?: number): Promise<void> {
+    return this.cart.remove(customerId, productId, quantity);
+  }
+  getCart(customerId: number): Promise<CartItem[]> {
+    return this.cart.get(customerId);
+  }
+  clearCart(customerId: number): Promise<void> {
+    return this.cart.clear(customerId);
+  }
+
+  // Orders
+  createOrder(customerId: number, options: CreateOrderOptions = {}): Promise<number> {
+    return this.orders.create(customerId, options);
+  }
+  getOrder(orderId: number): Promise<Order | null> {
+    return this.orders.get(orderId);
+  }
+  updateOrderStatus(orderId: number, status: OrderStatus): Promise<Order> {
+    return this.orders.updateStatus(orderId, status);
+  }
+  cancelOrder(orderId: number): Promise<Order> {
+    return this.orders.updateStatus(orderId, 'cancelled');
+  }
+  getCustomerOrders(customerId: number): Promise<Order[]> {
+    return this.orders.forCustomer(customerId);
+  }
+
+  /**
+   * Runs the caller's own read-only SQL (analytics). Refuses anything that could write, whatever
+   * its phrasing: SQLite checks the compiled statement and uses a read-only connection; PostgreSQL
+   * runs it in a READ ONLY transaction. Placeholders are the backend's own (`?` or `$1`).
+   */
+  query(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    return this.db.readOnlyQuery(sql, params);
+  }
+}
