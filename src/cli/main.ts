@@ -1,0 +1,13 @@
+import { Command } from 'commander';
+
+/**
+ * `storekeeper` command line. Each command lives in its own file under src/cli/ and exports a
+ * `register(program)` function; add it to the list below.
+ */
+const program = new Command();
+program.name('storekeeper').description('Storekeeper: an embeddable e-commerce engine').showHelpAfterError();
+
+const commands: Array<(program: Command) => void> = [];
+for (const register of commands) register(program);
+
+await program.parseAsync(process.argv);
