@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { InsufficientStockError, NotFoundError, ValidationError } from '../../src/index.js';
+import { backends } from '../backends.js';
+import { expectError, snapshot, untyped, usePlatform } from './fixture.js';
+
+describe.each(backends)('cart on $name', (backend) => {
+  const ctx = usePlatform(backend);
+
+  async function setup(stock = 5, price = 0.1): Promise<{ customer: number; product: number }> {
+    const customer = await ctx.platform.createCustomer({ email: 'cart@example.com', name: 'Cart Owner' });
+    const product = await ctx.platform.addProduct({ name: 'Dime', price, stock });
+    return { customer, product };
+  }
+
+  it('addToCart adds 1 by default and adds to an existing line', async () => {
+    const { customer, product } = await setup();
+    await ctx.platform.addToCart(customer, product);
+    await ctx.platform.addToCart(customer, product, 2);
+    expect(await ctx.platform.getCart(customer)).toEqual([
+      expect.objectContaining({ productId: product, productName: 'Dime', price: 0.1, quantity: 3, subtotal: 0.3, availableStock: 5 }),
+    ]);
+  });
+
+  it('getCart has the documented shape with exact subtotals, ordered by product', async () => {
+    const customer = await ctx.platform.createCustomer({ email: 'shape@example.com', name: 'Shape' });
+    const mouse = await ctx.platform.addProduct({ name: 'Mouse', price: 29.99, stock: 10 });
+    const laptop = await ctx.platform.addProduct({ name: 'Laptop', price: 999.99, stock: 2 });
+    await ctx.platform.addToCart(customer, laptop, 1);
+    await ctx.platform.addToCart(customer, mouse, 3);
+    const cart = await ctx.platform.getCart(customer);
+    expect(cart).toEqual([
+      { productId: mouse, productName: 'Mouse', price: 29.99, priceCents: 2999, quantity: 3, subtotal: 89.97, subtotalCents: 8997, availableStock: 10 },
+      { productId: laptop, productName: 'Laptop', price: 999.99, priceCents: 99999, quantity: 1, subtotal: 999.99, subtotalCents: 99999, availableStock: 2 },
+    ]);
+    // The cart shows the current price and stock; nothing is reserved by adding to a cart.
+    await ctx.platform.updateProduct(mouse, { price: 25 });
+    await ctx.platform.updateStock(laptop, 3);
+    expect(await ctx.platform.getCart(customer)).toEqual([
+      expect.objectContaining({ productId: mouse, price: 25, subtotal: 75, subtotalCents: 7500 }),
+      expect.objectContaining({ productId: laptop, availableStock: 5 }),
+    ]);
+    expect((await ctx.platform.getProduct(laptop))!.stock).toBe(5);
+  });
+
+  it('a line can never exceed stock: InsufficientStockError, cart unchanged', async () => {
+    const { customer, product } = await setup(3);
+    await ctx.platform.addToCart(customer, product, 2);
+    const before = await snapshot(ctx.platform);
+    const err = await expectError(ctx.platform.addToCart(customer, product, 2), InsufficientStockError, 'insufficient_stock');
+    expect(err).toMatchObject({ productId: product, available: 3, requested: 4 });
+    await expectError(ctx.platform.addToCart(customer, product, 100), InsufficientStockError, 'insufficient_stock');
+    expect(await snapshot(ctx.platform)).toEqual(before);
+    await ctx.platform.addToCart(customer, product, 1);
+    expect((await ctx.platform.getCart(customer))[0]!.quantity).toBe(3);
+  });
+
+  it('refuses unknown customers and products with NotFoundError', async () => {
+    const { customer, product } = await setup();
+    const before = await snapshot(ctx.platform);
+    const e1 = await expectError(ctx.platform.addToCart(999, product), NotFoundError, 'not_found');
+    expect(e1.entity).toBe('Customer');
+    const e2 = await expectError(ctx.platform.addToCart(customer, 999), NotFoundError, 'not_found');
+    expect(e2.entity).toBe('Product');
+    await expectError(ctx.platform.getCart(999), NotFoundError, 'not_found');
+    await expectError(ctx.platform.clearCart(999), NotFoundError, 'not_found');
+    await expectError(ctx.platform.removeFromCart(customer, product), NotFoundError, 'not_found');
+    await expectError(ctx.platform.removeFromCart(999, product), NotFoundError, 'not_found');
+    expect(await snapshot(ctx.platform)).toEqual(before);
+  });
+
+  it.each<[string, unknown]>([
+    ['zero', 0],
+    ['negative', -1],
+    ['fractional', 1.5],
+    ['string', '2'],
+    ['NaN', NaN],
+    ['null', null],
+  ])('refuses a %s quantity', async (_label, qty) => {
+    const { customer, product } = await setup();
+    await ctx.platform.addToCart(customer, product, 1);
+    const before = await snapshot(ctx.platform);
+    await expectError(ctx.platform.addToCart(customer, product, untyped(qty)), ValidationError, 'validation_failed');
+    await expectError(ctx.platform.removeFromCart(customer, product, untyped(qty)), ValidationError, 'validation_failed');
+    expect(await snapshot(ctx.platform)).toEqual(before);
+  });
+
+  it('refuses non-id arguments', async () => {
+    const { customer, product } = await setup();
+    await expectError(ctx.platform.addToCart(untyped('1'), product), ValidationError, 'validation_failed');
+    await expectError(ctx.platform.addToCart(customer, untyped(null)), ValidationError, 'validation_failed');
+    await expectError(ctx.platform.getCart(untyped(undefined)), ValidationError, 'validation_failed');
+    await expectError(ctx.platform.clearCart(-5), ValidationError, 'validation_failed');
+    await expectError(ctx.platform.removeFromCart(customer, 0), ValidationError, 'validation_failed');
+  });
+
+  it('removeFromCart reduces a line, or removes it when the quantity is omitted or reaches zero', async () => {
+    const { customer, product } = await setup(10);
+    await ctx.platform.addToCart(customer, product, 5);
+    await ctx.platform.removeFromCart(customer, product, 2);
+    expect((await ctx.platform.getCart(customer))[0]!.quantity).toBe(3);
+    await ctx.platform.removeFromCart(customer, product, 3);
+    expect(await ctx.platform.getCart(customer)).toEqual([]);
+    await ctx.platform.addToCart(customer, product, 4);
+    await ctx.platform.removeFromCart(customer, product, 10);
+    expect(await ctx.platform.getCart(customer)).toEqual([]);
+    await ctx.platform.addToCart(customer, product, 4);
+    await ctx.platform.removeFromCart(customer, product);
+    expect(await ctx.platform.getCart(customer)).toEqual([]);
+  });
+
+  it('clearCart empties only that customer’s cart; an empty cart is []', async () => {
+    const { customer, product } = await setup(10);
+    const other = await ctx.platform.createCustomer({ email: 'other@example.com', name: 'Other' });
+    expect(await ctx.platform.getCart(customer)).toEqual([]);
+    await ctx.platform.addToCart(customer, product, 2);
+    await ctx.platform.addToCart(other, product, 3);
+    await ctx.platform.clearCart(customer);
+    expect(await ctx.platform.getCart(customer)).toEqual([]);
+    expect((await ctx.platform.getCart(other))[0]!.quantity).toBe(3);
+    await ctx.platform.clearCart(customer);
+    expect((await ctx.platform.getProduct(product))!.stock).toBe(10);
+  });
+});
