@@ -25,6 +25,9 @@ interface CartRow {
   stock: number;
 }
 
+/** Cart edits don't wait for fsync: a power cut may drop the latest edit, never an order (see ARCHITECTURE.md). */
+const CART_WRITE = { durable: false } as const;
+
 export class CartService {
   constructor(private readonly db: Driver) {}
 
@@ -48,7 +51,7 @@ export class CartService {
          ON CONFLICT (customer_id, product_id) DO UPDATE SET quantity = cart_items.quantity + excluded.quantity`,
         [cid, pid, qty, now()],
       );
-    });
+    }, CART_WRITE);
   }
 
   /** Sets the line's quantity exactly (the API's PATCH). */
@@ -64,7 +67,7 @@ export class CartService {
       if (!row) throw new NotFoundError('Cart item', pid);
       if (qty > row.stock) throw new InsufficientStockError(pid, row.stock, qty);
       await tx.run('UPDATE cart_items SET quantity = ? WHERE customer_id = ? AND product_id = ?', [qty, cid, pid]);
-    });
+    }, CART_WRITE);
   }
 
   /** Reduces the line by `quantity`, or removes it when quantity is omitted or reaches zero. */
@@ -80,7 +83,7 @@ export class CartService {
       } else {
         await tx.run('UPDATE cart_items SET quantity = quantity - ? WHERE customer_id = ? AND product_id = ?', [qty, cid, pid]);
       }
-    });
+    }, CART_WRITE);
   }
 
   async get(customerId: number): Promise<CartItem[]> {
@@ -108,6 +111,6 @@ export class CartService {
     await this.db.transaction(async (tx) => {
       await requireCustomer(tx, cid);
       await tx.run('DELETE FROM cart_items WHERE customer_id = ?', [cid]);
-    });
+    }, CART_WRITE);
   }
 }

@@ -21,8 +21,9 @@ export interface Executor {
 
 export interface TransactionOptions {
   /**
-   * 'full' (default) waits until the commit is on stable storage.
-   * Nothing in the engine uses anything else; the option exists for callers' own bulk jobs.
+   * true (default): the call returns only once its commit is on stable storage (survives a power cut).
+   * false: the commit survives a process crash but not necessarily a power cut until the next durable
+   * commit; used for cart edits only, never for orders, stock, the ledger or accounts.
    */
   durable?: boolean;
 }

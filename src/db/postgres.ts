@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { BusyError } from '../errors.js';
-import { assertLooksReadOnly, readOnlyRefusal, type Driver, type Executor, type Params, type Row } from './driver.js';
+import { assertLooksReadOnly, readOnlyRefusal, type Driver, type Executor, type Params, type Row, type TransactionOptions } from './driver.js';
 
 // int8 and numeric come back as strings by default; our values (ids, cents, counts) fit in a double.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -101,12 +101,14 @@ export class PostgresDriver implements Driver {
     return this.exec.run(sql, params);
   }
 
-  async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Executor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const client = await this.pool.connect();
       let broken = false;
       try {
         await client.query('BEGIN');
+        // The Postgres twin of SQLite's NORMAL commit for non-durable calls (cart edits).
+        if (options.durable === false) await client.query('SET LOCAL synchronous_commit = off');
         const result = await fn(new PgExecutor(client));
         await client.query('COMMIT');
         return result;

@@ -3,7 +3,7 @@ import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BusyError } from '../errors.js';
-import { assertLooksReadOnly, readOnlyRefusal, type Driver, type Executor, type Params, type Row } from './driver.js';
+import { assertLooksReadOnly, readOnlyRefusal, type Driver, type Executor, type Params, type Row, type TransactionOptions } from './driver.js';
 
 export type SqliteDurability = 'power-cut-safe' | 'crash-safe-only';
 
@@ -21,6 +21,7 @@ export interface SqliteOptions {
 
 interface Job {
   fn: (tx: Executor) => Promise<unknown>;
+  durable: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
   ran: boolean;
@@ -105,6 +106,8 @@ export class SqliteDriver implements Driver {
   private draining = false;
   private closed = false;
   private readonly maxBatch: number;
+  private readonly fullSync: boolean;
+  private syncIsFull: boolean;
 
   constructor(
     readonly filename: string,
@@ -117,8 +120,12 @@ export class SqliteDriver implements Driver {
     const w = new Database(filename);
     w.pragma(`busy_timeout = ${busy}`);
     if (!memory) w.pragma('journal_mode = WAL');
-    w.pragma(`synchronous = ${options.durability === 'crash-safe-only' ? 'NORMAL' : 'FULL'}`);
+    this.fullSync = options.durability !== 'crash-safe-only';
+    this.syncIsFull = this.fullSync;
+    w.pragma(`synchronous = ${this.fullSync ? 'FULL' : 'NORMAL'}`);
     w.pragma('foreign_keys = ON');
+    // Savepoint sub-journals (one per call in a batch) stay in memory rather than temp files.
+    w.pragma('temp_store = MEMORY');
     this.writer = new Connection(w);
     if (memory) {
       this.reader = this.writer;
@@ -143,10 +150,11 @@ export class SqliteDriver implements Driver {
     return this.transaction((tx) => tx.run(sql, params));
   }
 
-  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: Executor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     if (this.closed) return Promise.reject(new Error('The database is closed'));
+    const durable = options.durable !== false;
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject, ran: false, ok: false, value: undefined });
+      this.queue.push({ fn, durable, resolve: resolve as (v: unknown) => void, reject, ran: false, ok: false, value: undefined });
       if (!this.draining) {
         this.draining = true;
         // setImmediate, not a microtask: lets every call issued in this turn of the event loop join the batch.
@@ -180,8 +188,20 @@ export class SqliteDriver implements Driver {
     }
   }
 
+  /**
+   * A batch holding only non-durable calls (cart edits) commits without fsync (synchronous=NORMAL);
+   * its WAL frames become durable with the next durable commit, which syncs the whole log.
+   * A power cut can lose such a call, never an order; a crash loses nothing.
+   */
+  private setSync(durable: boolean): void {
+    if (!this.fullSync || durable === this.syncIsFull) return;
+    this.writer.db.pragma(`synchronous = ${durable ? 'FULL' : 'NORMAL'}`);
+    this.syncIsFull = durable;
+  }
+
   private async runBatch(batch: Job[]): Promise<void> {
     const w = this.writer;
+    this.setSync(batch.some((j) => j.durable));
     try {
       await this.begin();
     } catch (e) {
