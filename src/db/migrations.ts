@@ -1,4 +1,5 @@
 import { core } from './migrations/001_core.js';
+import { accounts } from './migrations/002_accounts.js';
 import type { Migration } from './migrations/types.js';
 
 export type { Migration } from './migrations/types.js';
@@ -7,6 +8,6 @@ export type { Migration } from './migrations/types.js';
  * Versioned migrations, one file each under migrations/. Opening a database applies the ones it
  * lacks, in order. Never edit a released migration: add the next file and list it here.
  */
-export const migrations: Migration[] = [core];
+export const migrations: Migration[] = [core, accounts];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;
