@@ -26,9 +26,10 @@ export function toPgPlaceholders(sql: string): string {
 }
 
 const statementNames = new Map<string, string>();
-function statementName(text: string): string {
+/** Prepared-statement name per SQL text; past a bound (unusual dynamic SQL) statements go unnamed. */
+function statementName(text: string): string | undefined {
   let name = statementNames.get(text);
-  if (name === undefined) {
+  if (name === undefined && statementNames.size < 2000) {
     name = `sk_${statementNames.size}`;
     statementNames.set(text, name);
   }
@@ -43,7 +44,8 @@ class PgExecutor implements Executor {
   private async q(sql: string, params: Params = []): Promise<pg.QueryResult> {
     const text = toPgPlaceholders(sql);
     // Named statements are prepared once per connection and reused.
-    return this.target.query({ name: statementName(text), text, values: params as unknown[] });
+    const name = statementName(text);
+    return this.target.query(name ? { name, text, values: params as unknown[] } : { text, values: params as unknown[] });
   }
   async all<T = Row>(sql: string, params?: Params): Promise<T[]> {
     return (await this.q(sql, params)).rows as T[];
