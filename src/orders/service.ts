@@ -1,4 +1,4 @@
-import { EmptyCartError, InsufficientStockError, NotFoundError } from '../errors.js';
+import { EmptyCartError, InsufficientStockError, InvalidStatusTransitionError, NotFoundError } from '../errors.js';
 import type { Driver, Executor } from '../db/driver.js';
 import { inList, isUniqueViolation, now } from '../db/sql.js';
 import { requireCustomer } from '../customers/service.js';
@@ -81,6 +81,9 @@ const ORDER_SELECT = `SELECT o.id, o.customer_id, c.name AS customer_name, c.ema
  * first status, and empty the cart. Any failure throws and the caller's transaction rolls back.
  */
 export async function checkout(tx: Executor, customerId: number, idempotencyKey: string | null): Promise<number> {
+  // PostgreSQL: one checkout per customer at a time (SQLite writers are serialised already), so a
+  // concurrent retry with the same key sees the first order, and one cart is never ordered twice.
+  if (tx.dialect === 'postgres') await tx.get('SELECT id FROM customers WHERE id = ? FOR NO KEY UPDATE', [customerId]);
   if (idempotencyKey !== null) {
     const prior = await tx.get<{ id: number }>('SELECT id FROM orders WHERE customer_id = ? AND idempotency_key = ?', [customerId, idempotencyKey]);
     if (prior) return prior.id;
@@ -149,11 +152,12 @@ export class OrderService {
     }
   }
 
-  async get(orderId: number): Promise<Order | null> {
+  /** `ex`: read inside a caller's transaction (e.g. to store the order in an idempotent response). */
+  async get(orderId: number, ex: Executor = this.db): Promise<Order | null> {
     const oid = v.id(orderId, 'orderId');
-    const row = await this.db.get<OrderRow>(`${ORDER_SELECT} WHERE o.id = ?`, [oid]);
+    const row = await ex.get<OrderRow>(`${ORDER_SELECT} WHERE o.id = ?`, [oid]);
     if (!row) return null;
-    return (await this.hydrate(this.db, [row]))[0]!;
+    return (await this.hydrate(ex, [row]))[0]!;
   }
 
   /** Newest first. */
@@ -185,12 +189,14 @@ export class OrderService {
     return this.hydrate(this.db, rows);
   }
 
-  async updateStatus(orderId: number, status: OrderStatus): Promise<Order> {
+  /** `onlyFrom`: refuse unless the order is now in one of these (a customer may cancel only while pending). */
+  async updateStatus(orderId: number, status: OrderStatus, options: { onlyFrom?: readonly OrderStatus[] } = {}): Promise<Order> {
     const oid = v.id(orderId, 'orderId');
     const to = v.oneOf(status, 'status', ORDER_STATUSES);
     await this.db.transaction(async (tx) => {
       const current = await tx.get<{ status: OrderStatus }>('SELECT status FROM orders WHERE id = ?', [oid]);
       if (!current) throw new NotFoundError('Order', oid);
+      if (options.onlyFrom && !options.onlyFrom.includes(current.status)) throw new InvalidStatusTransitionError(current.status, to);
       assertTransition(current.status, to);
       const at = now();
       // Conditional on the status we read: a concurrent change makes this a no-op, never a double move.
