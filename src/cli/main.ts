@@ -1,4 +1,7 @@
 import { Command } from 'commander';
+import { register as demo } from './demo.js';
+import { register as report } from './report.js';
+import { register as seed } from './seed.js';
 
 /**
  * `storekeeper` command line. Each command lives in its own file under src/cli/ and exports a
@@ -7,7 +10,7 @@ import { Command } from 'commander';
 const program = new Command();
 program.name('storekeeper').description('Storekeeper: an embeddable e-commerce engine').showHelpAfterError();
 
-const commands: Array<(program: Command) => void> = [];
+const commands: Array<(program: Command) => void> = [demo, report, seed];
 for (const register of commands) register(program);
 
 await program.parseAsync(process.argv);
