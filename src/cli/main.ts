@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { register as demo } from './demo.js';
+import { register as migrateData } from './migrate-data.js';
 import { register as report } from './report.js';
 import { register as seed } from './seed.js';
 
@@ -10,7 +11,7 @@ import { register as seed } from './seed.js';
 const program = new Command();
 program.name('storekeeper').description('Storekeeper: an embeddable e-commerce engine').showHelpAfterError();
 
-const commands: Array<(program: Command) => void> = [demo, report, seed];
+const commands: Array<(program: Command) => void> = [demo, report, seed, migrateData];
 for (const register of commands) register(program);
 
 await program.parseAsync(process.argv);
