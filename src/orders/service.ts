@@ -194,17 +194,16 @@ export class OrderService {
     const oid = v.id(orderId, 'orderId');
     const to = v.oneOf(status, 'status', ORDER_STATUSES);
     await this.db.transaction(async (tx) => {
-      const current = await tx.get<{ status: OrderStatus }>('SELECT status FROM orders WHERE id = ?', [oid]);
+      // PostgreSQL: lock the row so the status read is the one the update replaces (SQLite writers are serialised).
+      const current = await tx.get<{ status: OrderStatus }>(
+        tx.dialect === 'postgres' ? 'SELECT status FROM orders WHERE id = ? FOR UPDATE' : 'SELECT status FROM orders WHERE id = ?',
+        [oid],
+      );
       if (!current) throw new NotFoundError('Order', oid);
       if (options.onlyFrom && !options.onlyFrom.includes(current.status)) throw new InvalidStatusTransitionError(current.status, to);
       assertTransition(current.status, to);
       const at = now();
-      // Conditional on the status we read: a concurrent change makes this a no-op, never a double move.
-      const moved = await tx.run('UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ?', [to, at, oid, current.status]);
-      if (moved.changes === 0) {
-        const fresh = await tx.get<{ status: OrderStatus }>('SELECT status FROM orders WHERE id = ?', [oid]);
-        assertTransition(fresh!.status, to);
-      }
+      await tx.run('UPDATE orders SET status = ?, updated_at = ? WHERE id = ?', [to, at, oid]);
       await tx.run('INSERT INTO order_status_history (order_id, status, at) VALUES (?, ?, ?)', [oid, to, at]);
       if (to === 'cancelled') {
         const items = await tx.all<{ product_id: number; quantity: number }>(

@@ -33,7 +33,8 @@ describe.each(backends)('orders on $name', (backend) => {
     const order = await ctx.platform.getOrder(orderId);
     expect(order!.totalAmount).toBe(1139.96);
     expect(order!.totalCents).toBe(113996);
-    expect(order).toEqual({
+    // toMatchObject: later issues add fields (payment, discounts); these are the ones this issue promises.
+    expect(order).toMatchObject({
       id: orderId,
       customerId: customer,
       customerName: 'John Doe',
