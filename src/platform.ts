@@ -9,6 +9,8 @@ import { InventoryService, type InventoryMovement } from './inventory/service.js
 import { OrderService, type CreateOrderOptions, type Order } from './orders/service.js';
 import type { OrderStatus } from './orders/status.js';
 import { ReportService } from './reports/service.js';
+import { CatalogCache } from './cache/catalog-cache.js';
+import { SearchService, type SearchQuery, type SearchResult } from './search/service.js';
 
 /**
  * The engine as a library: one object over one database. Every method is async and safe to call
@@ -21,6 +23,9 @@ export class EcommercePlatform {
   readonly cart: CartService;
   readonly orders: OrderService;
   readonly reports: ReportService;
+  /** Listing and search results, invalidated by the database's catalog version (docs/SEARCH.md). */
+  readonly catalogCache: CatalogCache;
+  readonly searchService: SearchService;
 
   private constructor(readonly db: Driver) {
     this.customers = new CustomerService(db);
@@ -29,6 +34,8 @@ export class EcommercePlatform {
     this.cart = new CartService(db);
     this.orders = new OrderService(db);
     this.reports = new ReportService(db);
+    this.catalogCache = new CatalogCache(db);
+    this.searchService = new SearchService(db, this.catalogCache);
   }
 
   /**
@@ -70,13 +77,17 @@ export class EcommercePlatform {
     return this.catalog.getProduct(productId);
   }
   getProducts(query: ProductQuery = {}): Promise<Product[]> {
-    return this.catalog.getProducts(query);
+    return this.catalogCache.read(`products:${JSON.stringify(query)}`, () => this.catalog.getProducts(query));
   }
   updateProduct(productId: number, patch: ProductPatch): Promise<Product> {
     return this.catalog.updateProduct(productId, patch);
   }
   getCategories(): Promise<Category[]> {
-    return this.catalog.getCategories();
+    return this.catalogCache.read('categories', () => this.catalog.getCategories());
+  }
+  /** Full-text search and browsing with filters, sorts, cursor pages and category facets; cached. */
+  search(query: SearchQuery = {}): Promise<SearchResult> {
+    return this.searchService.search(query);
   }
 
   // Inventory

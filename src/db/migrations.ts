@@ -1,5 +1,6 @@
 import { core } from './migrations/001_core.js';
 import { accounts } from './migrations/002_accounts.js';
+import { search } from './migrations/003_search.js';
 import type { Migration } from './migrations/types.js';
 
 export type { Migration } from './migrations/types.js';
@@ -8,6 +9,6 @@ export type { Migration } from './migrations/types.js';
  * Versioned migrations, one file each under migrations/. Opening a database applies the ones it
  * lacks, in order. Never edit a released migration: add the next file and list it here.
  */
-export const migrations: Migration[] = [core, accounts];
+export const migrations: Migration[] = [core, accounts, search];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

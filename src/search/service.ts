@@ -1,0 +1,198 @@
+import type { CatalogCache } from '../cache/catalog-cache.js';
+import { PRODUCT_COLUMNS, toProduct, type Product, type ProductRow } from '../catalog/service.js';
+import type { Executor } from '../db/driver.js';
+import { RATING_EXPR } from '../db/migrations/003_search.js';
+import { ValidationError } from '../errors.js';
+import { toCents } from '../money.js';
+import * as v from '../validate.js';
+import { decodeCursor, encodeCursor, type Position } from './cursor.js';
+import { fts5Query, searchTerms, tsQuery } from './terms.js';
+
+export const SEARCH_SORTS = ['relevance', 'price_asc', 'price_desc', 'newest', 'rating'] as const;
+export type SearchSort = (typeof SEARCH_SORTS)[number];
+
+export interface SearchQuery {
+  /** Free text; matched as word prefixes against name, description and category. */
+  q?: string;
+  category?: string;
+  /** Currency units with at most two decimals, like prices. */
+  minPrice?: number;
+  maxPrice?: number;
+  inStock?: boolean;
+  /** 0–5; products without ratings are excluded when this is above 0. */
+  minRating?: number;
+  /** Default: relevance with q, newest without. */
+  sort?: SearchSort;
+  /** 1–100, default 20. */
+  limit?: number;
+  /** nextCursor of the previous page. */
+  cursor?: string;
+}
+
+export interface Facet {
+  category: string;
+  count: number;
+}
+
+export interface SearchResult {
+  items: Product[];
+  nextCursor: string | null;
+  /** Products per category for this search without its category filter, so shoppers can switch. */
+  facets: Facet[];
+}
+
+export const MAX_SEARCH_LIMIT = 100;
+const MAX_FACETS = 100;
+const FIELDS = ['q', 'category', 'minPrice', 'maxPrice', 'inStock', 'minRating', 'sort', 'limit', 'cursor'] as const;
+
+/** A validated query in canonical form; equal searches have equal JSON (the cache key). */
+interface Plan {
+  terms: string[];
+  category: string | null;
+  minCents: number | null;
+  maxCents: number | null;
+  inStock: boolean;
+  /** Minimum rating ×100, 0 for none. */
+  minRating100: number;
+  sort: Exclude<SearchSort, 'relevance'> | 'relevance';
+  limit: number;
+  after: Position | null;
+}
+
+interface SortSpec {
+  key: string;
+  descending: boolean;
+  keyType: 'number' | 'string';
+}
+
+function sortSpec(sort: Plan['sort'], dialect: Executor['dialect']): SortSpec {
+  switch (sort) {
+    case 'relevance':
+      // bm25() is lower-is-better; ts_rank is negated so both sort ascending.
+      return { key: dialect === 'sqlite' ? 'm.score' : '-ts_rank(search_vector, tsq)', descending: false, keyType: 'number' };
+    case 'price_asc':
+      return { key: 'price_cents', descending: false, keyType: 'number' };
+    case 'price_desc':
+      return { key: 'price_cents', descending: true, keyType: 'number' };
+    case 'newest':
+      return { key: 'created_at', descending: true, keyType: 'string' };
+    case 'rating':
+      return { key: RATING_EXPR, descending: true, keyType: 'number' };
+  }
+}
+
+export function planSearch(query: SearchQuery, dialect: Executor['dialect']): Plan {
+  const r = v.record(query ?? {}, 'query', FIELDS);
+  const q = r.q === undefined || r.q === null ? '' : r.q;
+  if (typeof q !== 'string') throw new ValidationError('q must be a string', [{ path: 'q', message: 'must be a string' }]);
+  const terms = searchTerms(q);
+  const category = r.category === undefined || r.category === null || r.category === '' ? null : v.text(r.category, 'category', 100, 1);
+  const minCents = r.minPrice === undefined || r.minPrice === null ? null : toCents(r.minPrice, 'minPrice');
+  const maxCents = r.maxPrice === undefined || r.maxPrice === null ? null : toCents(r.maxPrice, 'maxPrice');
+  if (minCents !== null && maxCents !== null && minCents > maxCents) {
+    throw new ValidationError('minPrice must not exceed maxPrice', [{ path: 'minPrice', message: 'must be <= maxPrice' }]);
+  }
+  if (r.inStock !== undefined && r.inStock !== null && typeof r.inStock !== 'boolean') {
+    throw new ValidationError('inStock must be a boolean', [{ path: 'inStock', message: 'must be a boolean' }]);
+  }
+  let minRating100 = 0;
+  if (r.minRating !== undefined && r.minRating !== null) {
+    if (typeof r.minRating !== 'number' || !Number.isFinite(r.minRating) || r.minRating < 0 || r.minRating > 5) {
+      throw new ValidationError('minRating must be a number from 0 to 5', [{ path: 'minRating', message: 'must be between 0 and 5' }]);
+    }
+    minRating100 = Math.round(r.minRating * 100);
+  }
+  let sort: Plan['sort'] = r.sort === undefined || r.sort === null ? 'relevance' : v.oneOf(r.sort, 'sort', SEARCH_SORTS);
+  if (sort === 'relevance' && terms.length === 0) sort = 'newest';
+  const limit = r.limit === undefined || r.limit === null ? 20 : v.integer(r.limit, 'limit', 1, MAX_SEARCH_LIMIT);
+  const after =
+    r.cursor === undefined || r.cursor === null || r.cursor === '' ? null : decodeCursor(r.cursor, sort, sortSpec(sort, dialect).keyType);
+  return { terms, category, minCents, maxCents, inStock: r.inStock === true, minRating100, sort, limit, after };
+}
+
+/** FROM clause and WHERE conditions for a plan; `withCategory` false for the facets. */
+function source(plan: Plan, dialect: Executor['dialect'], withCategory: boolean): { from: string; where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  let from = 'products';
+  if (plan.terms.length > 0) {
+    if (dialect === 'sqlite') {
+      // Column weights: name, description, category.
+      from = `products JOIN (SELECT rowid AS match_id, bm25(products_fts, 10.0, 1.0, 4.0) AS score
+        FROM products_fts WHERE products_fts MATCH ?) m ON m.match_id = products.id`;
+      params.push(fts5Query(plan.terms));
+    } else {
+      from = `products CROSS JOIN to_tsquery('simple', ?) AS tsq`;
+      params.push(tsQuery(plan.terms));
+      where.push('search_vector @@ tsq');
+    }
+  }
+  const add = (condition: string, ...values: unknown[]) => {
+    where.push(condition);
+    params.push(...values);
+  };
+  if (withCategory && plan.category !== null) add('category = ?', plan.category);
+  if (plan.minCents !== null) add('price_cents >= ?', plan.minCents);
+  if (plan.maxCents !== null) add('price_cents <= ?', plan.maxCents);
+  if (plan.inStock) add('stock > 0');
+  if (plan.minRating100 > 0) add('rating_count > 0 AND rating_sum * 100 >= ? * rating_count', plan.minRating100);
+  return { from, where, params };
+}
+
+const whereSql = (conditions: string[]) => (conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`);
+
+/**
+ * Search and browsing: full-text relevance (SQLite FTS5 bm25, PostgreSQL ts_rank), filters,
+ * sorts, keyset cursors and category facets. A page is always the same statements (items,
+ * facets, plus the cache's version read) whatever its size. See docs/SEARCH.md.
+ */
+export class SearchService {
+  constructor(
+    private readonly db: Executor,
+    private readonly cache: CatalogCache | null = null,
+  ) {}
+
+  async search(query: SearchQuery = {}): Promise<SearchResult> {
+    const plan = planSearch(query, this.db.dialect);
+    if (!this.cache) return this.run(plan);
+    return this.cache.read(`search:${JSON.stringify(plan)}`, () => this.run(plan));
+  }
+
+  private async run(plan: Plan): Promise<SearchResult> {
+    const [page, facets] = await Promise.all([this.page(plan), this.facets(plan)]);
+    return { ...page, facets };
+  }
+
+  private async page(plan: Plan): Promise<{ items: Product[]; nextCursor: string | null }> {
+    const spec = sortSpec(plan.sort, this.db.dialect);
+    const { from, where, params } = source(plan, this.db.dialect, true);
+    if (plan.after) {
+      where.push(`(${spec.key}, id) ${spec.descending ? '<' : '>'} (?, ?)`);
+      params.push(plan.after.key, plan.after.id);
+    }
+    const dir = spec.descending ? 'DESC' : 'ASC';
+    const rows = await this.db.all<ProductRow & { sort_key: number | string }>(
+      `SELECT ${PRODUCT_COLUMNS}, ${spec.key} AS sort_key FROM ${from} ${whereSql(where)}
+       ORDER BY ${spec.key} ${dir}, id ${dir} LIMIT ?`,
+      [...params, plan.limit + 1],
+    );
+    const more = rows.length > plan.limit;
+    if (more) rows.length = plan.limit;
+    const last = rows[rows.length - 1];
+    return {
+      items: rows.map(toProduct),
+      nextCursor: more && last ? encodeCursor({ sort: plan.sort, key: last.sort_key, id: last.id }) : null,
+    };
+  }
+
+  private async facets(plan: Plan): Promise<Facet[]> {
+    const { from, where, params } = source(plan, this.db.dialect, false);
+    where.push('category IS NOT NULL');
+    const rows = await this.db.all<{ category: string; n: number }>(
+      `SELECT category, COUNT(*) AS n FROM ${from} ${whereSql(where)} GROUP BY category ORDER BY n DESC, category LIMIT ${MAX_FACETS}`,
+      params,
+    );
+    return rows.map((r) => ({ category: r.category, count: Number(r.n) }));
+  }
+}
+

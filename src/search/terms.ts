@@ -1,0 +1,28 @@
+import { foldAccents } from './fold.js';
+
+/**
+ * Turns what a shopper typed into plain words, and those words into a query each engine parses
+ * safely. Only letters and digits survive, so quotes, operators (AND, OR, NOT, NEAR, `*`, `-`,
+ * `:`, `^`), parentheses, emoji and control characters can never reach the query parser as syntax.
+ */
+export const MAX_TERMS = 8;
+export const MAX_TERM_LENGTH = 40;
+const MAX_INPUT = 1000;
+
+export function searchTerms(q: string): string[] {
+  const words = foldAccents(q.slice(0, MAX_INPUT).normalize('NFC').toLowerCase()).match(/[\p{L}\p{N}]+/gu) ?? [];
+  const terms: string[] = [];
+  for (const w of words) {
+    // Cut by code point, never inside a surrogate pair.
+    const term = w.length > MAX_TERM_LENGTH ? Array.from(w).slice(0, MAX_TERM_LENGTH).join('') : w;
+    if (!terms.includes(term)) terms.push(term);
+    if (terms.length === MAX_TERMS) break;
+  }
+  return terms;
+}
+
+/** FTS5: every word as a quoted prefix ("wire"* "mou"*), all required. */
+export const fts5Query = (terms: readonly string[]): string => terms.map((t) => `"${t}"*`).join(' ');
+
+/** PostgreSQL to_tsquery: every word as a quoted prefix ('wire':* & 'mou':*). */
+export const tsQuery = (terms: readonly string[]): string => terms.map((t) => `'${t}':*`).join(' & ');
