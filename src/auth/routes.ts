@@ -1,0 +1,86 @@
+import { Type } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CustomerSchema, Nullable, StringEnum } from '../http/schemas.js';
+import type { Routes } from '../http/types.js';
+import { caller, SESSION_COOKIE } from './hook.js';
+import { MAX_PASSWORD, MIN_PASSWORD, RateLimitedError, ROLES, type SignedIn } from './service.js';
+import { csrfTokenFor } from './tokens.js';
+
+const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
+const Password = Type.String({ minLength: MIN_PASSWORD, maxLength: MAX_PASSWORD });
+
+export const SessionSchema = Type.Object({
+  customer: CustomerSchema,
+  role: StringEnum(ROLES),
+  token: Type.String({ description: 'Send as `Authorization: Bearer <token>`' }),
+  csrfToken: Type.String({ description: 'Send as `X-CSRF-Token` on writes authenticated by the session cookie' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+});
+
+/**
+ * Accounts: register, login, logout. Login and register are rate limited per client IP before
+ * the body is even read; a 429 carries Retry-After.
+ */
+export const authRoutes: Routes = (app, { auth }) => {
+  const limitPerIp = async (request: FastifyRequest) => {
+    const wait = app.settings.authLimiter.hit(request.ip);
+    if (wait > 0) throw new RateLimitedError('Too many attempts from this address; try again later', wait);
+  };
+
+  const signedIn = (reply: FastifyReply, s: SignedIn) => {
+    const maxAge = Math.floor(auth.sessionTtlMs / 1000);
+    const secure = app.settings.cookieSecure ? '; Secure' : '';
+    reply.header('set-cookie', `${SESSION_COOKIE}=${s.token}; Path=/api; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`);
+    return { customer: s.customer, role: s.role, token: s.token, csrfToken: csrfTokenFor(s.token), expiresAt: s.expiresAt };
+  };
+
+  app.post(
+    '/api/auth/register',
+    {
+      config: { auth: 'public' },
+      onRequest: limitPerIp,
+      schema: {
+        tags: ['accounts'],
+        summary: 'Create a customer account and sign in',
+        body: Type.Object({
+          email: Email,
+          name: Type.String({ minLength: 1, maxLength: 200 }),
+          password: Password,
+          address: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+          phone: Type.Optional(Nullable(Type.String({ maxLength: 50 }))),
+        }),
+        response: { 201: SessionSchema },
+      },
+    },
+    async (request, reply) => {
+      const session = await auth.register(request.body);
+      return reply.code(201).send(signedIn(reply, session));
+    },
+  );
+
+  app.post(
+    '/api/auth/login',
+    {
+      config: { auth: 'public' },
+      onRequest: limitPerIp,
+      schema: {
+        tags: ['accounts'],
+        summary: 'Sign in; also sets an HttpOnly session cookie',
+        description: `After 10 failed attempts in 15 minutes the account is refused with 429 for a while, whatever the client.`,
+        body: Type.Object({ email: Email, password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD }) }),
+        response: { 200: SessionSchema },
+      },
+    },
+    async (request, reply) => signedIn(reply, await auth.login(request.body.email, request.body.password)),
+  );
+
+  app.post(
+    '/api/auth/logout',
+    { schema: { tags: ['accounts'], summary: 'Revoke the current session', response: { 204: Type.Null() } } },
+    async (request, reply) => {
+      await auth.logout(caller(request).tokenHash);
+      reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/api; HttpOnly; SameSite=Strict; Max-Age=0`);
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,263 @@
+import { ConflictError, StorekeeperError, ValidationError } from '../errors.js';
+import type { Driver, Executor } from '../db/driver.js';
+import { isUniqueViolation, now } from '../db/sql.js';
+import type { Customer } from '../customers/service.js';
+import * as v from '../validate.js';
+import { decoyHash, hashPassword, verifyPassword } from './password.js';
+import { hashToken, newToken } from './tokens.js';
+
+export const ROLES = ['customer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Session {
+  customerId: number;
+  role: Role;
+  tokenHash: string;
+}
+
+export interface Registration {
+  email: string;
+  name: string;
+  password: string;
+  address?: string | null;
+  phone?: string | null;
+}
+
+export interface SignedIn {
+  customer: Customer;
+  role: Role;
+  /** The bearer token; shown once, stored only as its hash. */
+  token: string;
+  expiresAt: string;
+}
+
+export interface AuthOptions {
+  /** Session lifetime (default 7 days). */
+  sessionTtlMs?: number;
+  /** Failed logins within the window that lock an account (default 10 in 15 minutes). */
+  maxFailures?: number;
+  failureWindowMs?: number;
+}
+
+export const MIN_PASSWORD = 8;
+export const MAX_PASSWORD = 200;
+
+/** 429 with the seconds after which trying again can succeed. */
+export class RateLimitedError extends StorekeeperError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('rate_limited', message, { retryAfterSeconds });
+  }
+}
+
+export class UnauthorizedError extends StorekeeperError {
+  constructor(message = 'Authentication required') {
+    super('unauthorized', message);
+  }
+}
+
+export class ForbiddenError extends StorekeeperError {
+  constructor(message = 'Not allowed') {
+    super('forbidden', message);
+  }
+}
+
+interface CustomerRow {
+  id: number;
+  email: string;
+  name: string;
+  address: string | null;
+  phone: string | null;
+  created_at: string;
+}
+const toCustomer = (r: CustomerRow): Customer => ({
+  id: r.id,
+  email: r.email,
+  name: r.name,
+  address: r.address,
+  phone: r.phone,
+  createdAt: r.created_at,
+});
+
+const SESSION_SQL = `SELECT s.customer_id, s.expires_at, a.role FROM sessions s
+  JOIN accounts a ON a.customer_id = s.customer_id WHERE s.token_hash = ?`;
+
+function password(value: unknown): string {
+  if (typeof value !== 'string' || value.length < MIN_PASSWORD || value.length > MAX_PASSWORD) {
+    const message = `must be ${MIN_PASSWORD} to ${MAX_PASSWORD} characters`;
+    throw new ValidationError(`password ${message}`, [{ path: 'password', message }]);
+  }
+  return value;
+}
+
+/**
+ * Accounts and sessions over the customers table. HTTP-free: the server maps its errors
+ * (unauthorized, rate_limited, conflict) to statuses.
+ */
+export class AuthService {
+  readonly sessionTtlMs: number;
+  private readonly maxFailures: number;
+  private readonly failureWindowMs: number;
+
+  constructor(
+    private readonly db: Driver,
+    options: AuthOptions = {},
+  ) {
+    this.sessionTtlMs = options.sessionTtlMs ?? 7 * 24 * 3600_000;
+    this.maxFailures = options.maxFailures ?? 10;
+    this.failureWindowMs = options.failureWindowMs ?? 15 * 60_000;
+  }
+
+  /** Creates the customer, its account and a first session, in one transaction. */
+  async register(input: Registration, role: Role = 'customer'): Promise<SignedIn> {
+    const r = v.record(input, 'registration', ['email', 'name', 'password', 'address', 'phone']);
+    const email = v.email(r.email);
+    const name = v.text(r.name, 'name', 200, 1);
+    const address = v.optionalText(r.address, 'address', 500);
+    const phone = v.optionalText(r.phone, 'phone', 50);
+    const hash = await hashPassword(password(r.password));
+    const token = newToken();
+    try {
+      return await this.db.transaction(async (tx) => {
+        if (await tx.get('SELECT id FROM customers WHERE email = ?', [email])) throw emailTaken(email);
+        const at = now();
+        const row = await tx.get<CustomerRow>(
+          'INSERT INTO customers (email, name, address, phone, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id, email, name, address, phone, created_at',
+          [email, name, address, phone, at],
+        );
+        await tx.run('INSERT INTO accounts (customer_id, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [
+          row!.id,
+          hash,
+          role,
+          at,
+          at,
+        ]);
+        const expiresAt = await this.insertSession(tx, row!.id, token);
+        return { customer: toCustomer(row!), role, token, expiresAt };
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw emailTaken(email);
+      throw e;
+    }
+  }
+
+  /**
+   * Checks the password and opens a session. An account with too many recent failures is refused
+   * (whatever the password and the client) until the oldest failure leaves the window.
+   */
+  async login(emailInput: string, passwordInput: string): Promise<SignedIn> {
+    const email = v.email(emailInput);
+    const pw = typeof passwordInput === 'string' ? passwordInput : '';
+    const since = new Date(Date.now() - this.failureWindowMs).toISOString();
+    const failures = await this.db.get<{ n: number; oldest: string | null }>(
+      'SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE email = ? AND at > ?',
+      [email, since],
+    );
+    if (failures && Number(failures.n) >= this.maxFailures) {
+      const retryMs = Date.parse(failures.oldest!) + this.failureWindowMs - Date.now();
+      throw new RateLimitedError('Too many failed logins for this account; try again later', Math.max(1, Math.ceil(retryMs / 1000)));
+    }
+    const account = await this.db.get<CustomerRow & { password_hash: string; role: Role }>(
+      `SELECT c.id, c.email, c.name, c.address, c.phone, c.created_at, a.password_hash, a.role
+       FROM customers c JOIN accounts a ON a.customer_id = c.id WHERE c.email = ?`,
+      [email],
+    );
+    const ok = account ? await verifyPassword(pw, account.password_hash) : (await verifyPassword(pw, await decoyHash()), false);
+    if (!account || !ok) {
+      await this.db.transaction(async (tx) => {
+        await tx.run('DELETE FROM login_failures WHERE email = ? AND at <= ?', [email, since]);
+        await tx.run('INSERT INTO login_failures (email, at) VALUES (?, ?)', [email, now()]);
+      });
+      throw new UnauthorizedError('Invalid email or password');
+    }
+    const token = newToken();
+    const expiresAt = await this.db.transaction(async (tx) => {
+      await tx.run('DELETE FROM login_failures WHERE email = ?', [email]);
+      await tx.run('DELETE FROM sessions WHERE customer_id = ? AND expires_at <= ?', [account.id, now()]);
+      return this.insertSession(tx, account.id, token);
+    });
+    return { customer: toCustomer(account), role: account.role, token, expiresAt };
+  }
+
+  /** The session behind a token, or null when unknown or expired. One indexed read. */
+  async authenticate(token: string): Promise<Session | null> {
+    const tokenHash = hashToken(token);
+    const row = await this.db.get<{ customer_id: number; expires_at: string; role: Role }>(SESSION_SQL, [tokenHash]);
+    if (!row || row.expires_at <= now()) return null;
+    return { customerId: row.customer_id, role: row.role, tokenHash };
+  }
+
+  async logout(tokenHash: string): Promise<void> {
+    await this.db.run('DELETE FROM sessions WHERE token_hash = ?', [tokenHash]);
+  }
+
+  async roleOf(customerId: number): Promise<Role | null> {
+    const row = await this.db.get<{ role: Role }>('SELECT role FROM accounts WHERE customer_id = ?', [v.id(customerId, 'customerId')]);
+    return row?.role ?? null;
+  }
+
+  async hasAccount(emailInput: string): Promise<boolean> {
+    const row = await this.db.get(`SELECT 1 AS one FROM accounts a JOIN customers c ON c.id = a.customer_id WHERE c.email = ?`, [
+      v.email(emailInput),
+    ]);
+    return row !== undefined;
+  }
+
+  /**
+   * Creates an administrator. An existing customer without an account (made through the library)
+   * gets an admin account; an email that already has an account is a conflict.
+   */
+  async createAdmin(input: { email: string; password: string; name?: string }): Promise<Customer> {
+    const email = v.email(input.email);
+    const existing = await this.db.get<CustomerRow>('SELECT id, email, name, address, phone, created_at FROM customers WHERE email = ?', [email]);
+    if (!existing) {
+      return (await this.register({ email, password: input.password, name: input.name ?? 'Administrator' }, 'admin')).customer;
+    }
+    const hash = await hashPassword(password(input.password));
+    try {
+      await this.db.transaction(async (tx) => {
+        if (await tx.get('SELECT 1 AS one FROM accounts WHERE customer_id = ?', [existing.id])) {
+          throw new ConflictError(`${email} already has an account`, { field: 'email' });
+        }
+        const at = now();
+        await tx.run("INSERT INTO accounts (customer_id, password_hash, role, created_at, updated_at) VALUES (?, ?, 'admin', ?, ?)", [
+          existing.id,
+          hash,
+          at,
+          at,
+        ]);
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new ConflictError(`${email} already has an account`, { field: 'email' });
+      throw e;
+    }
+    return toCustomer(existing);
+  }
+
+  /** Deletes expired sessions and old login failures; returns how many sessions went. */
+  async purgeExpired(): Promise<number> {
+    const since = new Date(Date.now() - this.failureWindowMs).toISOString();
+    return this.db.transaction(async (tx) => {
+      await tx.run('DELETE FROM login_failures WHERE at <= ?', [since]);
+      return (await tx.run('DELETE FROM sessions WHERE expires_at <= ?', [now()])).changes;
+    });
+  }
+
+  private async insertSession(tx: Executor, customerId: number, token: string): Promise<string> {
+    const at = now();
+    const expiresAt = new Date(Date.now() + this.sessionTtlMs).toISOString();
+    await tx.run('INSERT INTO sessions (token_hash, customer_id, expires_at, created_at) VALUES (?, ?, ?, ?)', [
+      hashToken(token),
+      customerId,
+      expiresAt,
+      at,
+    ]);
+    return expiresAt;
+  }
+}
+
+function emailTaken(email: string): ConflictError {
+  return new ConflictError(`A customer with email ${email} already exists`, { field: 'email' });
+}

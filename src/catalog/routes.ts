@@ -1,0 +1,98 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { caller } from '../auth/hook.js';
+import { NotFoundError } from '../errors.js';
+import { decodeCursor, page } from '../http/pagination.js';
+import { Cents, IdParams, Limit, Cursor, Money, Nullable, Page, ProductSchema } from '../http/schemas.js';
+import type { Routes } from '../http/types.js';
+import { MAX_STOCK } from '../validate.js';
+
+const ProductFields = {
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  description: Type.Optional(Type.String({ maxLength: 10_000 })),
+  price: Type.Optional(Money),
+  priceCents: Type.Optional(Cents),
+  category: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
+  imageUrl: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
+};
+const Stock = Type.Integer({ minimum: 0, maximum: MAX_STOCK });
+
+/** The catalog: public browsing; products are created and changed by admins. */
+export const catalogRoutes: Routes = (app, { platform }) => {
+  app.get(
+    '/api/products',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags: ['catalog'],
+        summary: 'Products by id, optionally in one category',
+        querystring: Type.Object({
+          category: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+          limit: Type.Optional(Limit),
+          cursor: Type.Optional(Cursor),
+        }),
+        response: { 200: Page(ProductSchema) },
+      },
+    },
+    async (request) => {
+      const { category, cursor } = request.query;
+      const limit = request.query.limit ?? 20;
+      const rows = await platform.catalog.listProducts({ category, limit: limit + 1, afterId: decodeCursor(cursor) });
+      return page(rows, limit);
+    },
+  );
+
+  app.get(
+    '/api/products/:id',
+    { config: { auth: 'public' }, schema: { tags: ['catalog'], params: IdParams, response: { 200: Type.Object({ product: ProductSchema }) } } },
+    async (request) => {
+      const product = await platform.getProduct(request.params.id);
+      if (!product) throw new NotFoundError('Product', request.params.id);
+      return { product };
+    },
+  );
+
+  app.get(
+    '/api/categories',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags: ['catalog'],
+        summary: 'Categories with their product counts',
+        response: { 200: Type.Object({ items: Type.Array(Type.Object({ name: Type.String(), productCount: Type.Integer() })) }) },
+      },
+    },
+    async () => ({ items: await platform.getCategories() }),
+  );
+
+  app.post(
+    '/api/products',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags: ['catalog', 'admin'],
+        summary: 'Add a product (give price or priceCents)',
+        body: Type.Object({ ...ProductFields, stock: Type.Optional(Stock) }),
+        response: { 201: Type.Object({ product: ProductSchema }) },
+      },
+    },
+    async (request, reply) => {
+      const id = await platform.addProduct({ ...request.body, stock: request.body.stock ?? 0 });
+      return reply.code(201).send({ product: (await platform.getProduct(id))! });
+    },
+  );
+
+  app.patch(
+    '/api/products/:id',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags: ['catalog', 'admin'],
+        summary: 'Change a product; a new stock value is recorded in the ledger as the difference',
+        params: IdParams,
+        body: Type.Partial(Type.Object({ ...ProductFields, stock: Stock })),
+        response: { 200: Type.Object({ product: ProductSchema }) },
+      },
+    },
+    async (request) => ({ product: await platform.updateProduct(request.params.id, request.body, caller(request).customerId) }),
+  );
+};

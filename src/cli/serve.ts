@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { startServer } from '../http/server.js';
+import { action, DB_OPTION_HELP, positiveInteger } from './common.js';
+
+interface ServeFlags {
+  host?: string;
+  port?: number;
+  db?: string;
+}
+
+/** `storekeeper serve`: the shop's HTTP API (what `npm start` runs). */
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('run the HTTP API server (GET /docs for the reference)')
+    .option('--host <host>', 'address to listen on (default: $HOST or 127.0.0.1)')
+    .option('--port <port>', 'port (default: $PORT or 3000)', positiveInteger)
+    .option('--db <target>', DB_OPTION_HELP)
+    .addHelpText(
+      'after',
+      `
+Environment:
+  DATABASE_URL              SQLite file or postgres:// URL (default ./data/store.db)
+  HOST, PORT                where to listen (default 127.0.0.1:3000)
+  STORE_DEMO_DATA=false     do not load the demo catalog into an empty database
+  ADMIN_EMAIL, ADMIN_PASSWORD  create this admin account at start when it does not exist
+  AUTH_RATE_LIMIT_PER_MIN   login/register requests per IP per minute (default 30)
+  LOG_LEVEL                 pino level (default info)
+  TRUST_PROXY=true          take the client IP from X-Forwarded-For (behind a proxy)
+  COOKIE_SECURE=true        mark the session cookie Secure (default when NODE_ENV=production)`,
+    )
+    .action(
+      action(async (flags: ServeFlags) => {
+        await startServer({ host: flags.host, port: flags.port, databaseUrl: flags.db });
+      }),
+    );
+}

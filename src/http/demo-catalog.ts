@@ -1,0 +1,39 @@
+import { now } from '../db/sql.js';
+import { recordMovement } from '../inventory/service.js';
+import type { EcommercePlatform } from '../platform.js';
+
+/** A small catalog so a fresh shop has something to browse (prices in cents). */
+export const DEMO_PRODUCTS = [
+  { name: 'Laptop Pro 14', description: '14-inch laptop, 16 GB RAM, 512 GB SSD', priceCents: 99999, stock: 25, category: 'Electronics' },
+  { name: 'Wireless Mouse', description: 'Ergonomic, USB-C receiver', priceCents: 2999, stock: 120, category: 'Electronics' },
+  { name: 'Mechanical Keyboard', description: 'Tenkeyless, brown switches', priceCents: 8999, stock: 60, category: 'Electronics' },
+  { name: 'USB-C Hub', description: '7 ports, 100 W pass-through', priceCents: 3999, stock: 80, category: 'Electronics' },
+  { name: 'Noise-Cancelling Headphones', description: 'Over-ear, 30 h battery', priceCents: 19999, stock: 40, category: 'Electronics' },
+  { name: 'The Pragmatic Programmer', description: '20th anniversary edition', priceCents: 4299, stock: 50, category: 'Books' },
+  { name: 'Designing Data-Intensive Applications', description: 'Martin Kleppmann', priceCents: 4599, stock: 35, category: 'Books' },
+  { name: 'Clean Architecture', description: 'Robert C. Martin', priceCents: 3499, stock: 30, category: 'Books' },
+  { name: 'Espresso Cups (set of 4)', description: 'Porcelain, 80 ml', priceCents: 2450, stock: 70, category: 'Kitchen' },
+  { name: 'Pour-Over Coffee Maker', description: 'Glass, 6 cups', priceCents: 3950, stock: 45, category: 'Kitchen' },
+] as const;
+
+/**
+ * Loads the demo catalog if the products table is empty; returns how many products it added.
+ * Check and insert are one transaction (on PostgreSQL under an advisory lock), so several
+ * processes starting at once load it once.
+ */
+export async function loadDemoCatalog(platform: EcommercePlatform): Promise<number> {
+  return platform.db.transaction(async (tx) => {
+    if (tx.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(7468, 2)');
+    if (await tx.get('SELECT id FROM products LIMIT 1')) return 0;
+    const at = now();
+    for (const p of DEMO_PRODUCTS) {
+      const row = await tx.get<{ id: number }>(
+        `INSERT INTO products (name, description, price_cents, stock, category, image_url, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, NULL, ?, ?) RETURNING id`,
+        [p.name, p.description, p.priceCents, p.stock, p.category, at, at],
+      );
+      await recordMovement(tx, row!.id, p.stock, 'initial stock', null);
+    }
+    return DEMO_PRODUCTS.length;
+  });
+}

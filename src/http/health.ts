@@ -1,0 +1,30 @@
+import { Type } from '@fastify/type-provider-typebox';
+import type { Routes } from './types.js';
+
+/** Liveness (the process answers) and readiness (the database answers a query). */
+export const healthRoutes: Routes = (app, { platform }) => {
+  app.get(
+    '/healthz',
+    { config: { auth: 'public' }, schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
+  app.get(
+    '/readyz',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags: ['health'],
+        response: { 200: Type.Object({ status: Type.Literal('ready') }), 503: Type.Object({ status: Type.Literal('unavailable') }) },
+      },
+    },
+    async (request, reply) => {
+      try {
+        await platform.db.get('SELECT 1 AS one');
+        return { status: 'ready' as const };
+      } catch (err) {
+        request.log.warn({ err }, 'readiness check failed');
+        return reply.code(503).send({ status: 'unavailable' as const });
+      }
+    },
+  );
+};

@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifySchema, type FastifyServerOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { installAuthentication } from '../auth/hook.js';
+import { RateLimiter } from '../auth/rate-limit.js';
+import { authRoutes } from '../auth/routes.js';
+import { AuthService, type AuthOptions } from '../auth/service.js';
+import { cartRoutes } from '../cart/routes.js';
+import { catalogRoutes } from '../catalog/routes.js';
+import { customerRoutes } from '../customers/routes.js';
+import { DEFAULT_DATABASE } from '../db/open.js';
+import { ConflictError } from '../errors.js';
+import { inventoryRoutes } from '../inventory/routes.js';
+import { orderRoutes } from '../orders/routes.js';
+import { EcommercePlatform } from '../platform.js';
+import { reportRoutes } from '../reports/routes.js';
+import { reviewRoutes } from '../reviews/routes.js';
+import { priceHistoryRoutes } from '../pricing/routes.js';
+import { promotionRoutes } from '../promotions/routes.js';
+import { imageRoutes } from '../images/routes.js';
+import { loadDemoCatalog } from './demo-catalog.js';
+import { installErrorHandling } from './errors.js';
+import { healthRoutes } from './health.js';
+import { installOpenApi } from './openapi.js';
+import { ErrorSchema } from './schemas.js';
+import type { App, AuthLevel, RouteContext, Routes } from './types.js';
+import { validatorCompiler } from './validation.js';
+
+/** Every route file, registered in this order. A new domain adds its `routes.ts` here. */
+export const ROUTES: Routes[] = [healthRoutes, authRoutes, customerRoutes, catalogRoutes, inventoryRoutes, cartRoutes, orderRoutes, reportRoutes, reviewRoutes, priceHistoryRoutes, promotionRoutes, imageRoutes];
+
+export interface ServerOptions {
+  /** Fastify/pino logger; default: pino at LOG_LEVEL (info). Tests pass false. */
+  logger?: FastifyServerOptions['logger'];
+  /** Largest accepted request body in bytes (default 1 MiB); larger is a 413. */
+  bodyLimit?: number;
+  /** Login and register requests per IP per minute (default AUTH_RATE_LIMIT_PER_MIN or 30). */
+  authRateLimitPerMin?: number;
+  /** Session lifetime and login lockout; default 7 days and 10 failures in 15 minutes. */
+  auth?: AuthOptions;
+  /** Mark the session cookie Secure (default: COOKIE_SECURE=true, or NODE_ENV=production). */
+  cookieSecure?: boolean;
+  /** Honour X-Forwarded-For behind a proxy (default TRUST_PROXY=true). */
+  trustProxy?: boolean;
+  /** More route files, after the built-in ones. */
+  extraRoutes?: Routes[];
+}
+
+export interface HttpSettings {
+  cookieSecure: boolean;
+  authLimiter: RateLimiter;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    settings: HttpSettings;
+  }
+}
+
+function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const n = raw === undefined || raw === '' ? NaN : Number(raw);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** The Fastify app over an open platform, not listening; call `listen` or `inject` on it. */
+export async function buildServer(platform: EcommercePlatform, options: ServerOptions = {}): Promise<App> {
+  const app = Fastify({
+    logger: options.logger ?? { level: process.env.LOG_LEVEL ?? 'info' },
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    trustProxy: options.trustProxy ?? process.env.TRUST_PROXY === 'true',
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  // JSON only: text/plain (parsed by default) becomes a 415 like every other type, and an empty
+  // JSON body counts as no body (so POST /api/orders needs none), not as malformed JSON.
+  app.removeContentTypeParser(['text/plain', 'application/json']);
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : json(request, body as string, done),
+  );
+
+  const auth = new AuthService(platform.db, options.auth);
+  app.decorate('settings', {
+    cookieSecure: options.cookieSecure ?? (process.env.COOKIE_SECURE ? process.env.COOKIE_SECURE === 'true' : process.env.NODE_ENV === 'production'),
+    authLimiter: new RateLimiter(options.authRateLimitPerMin ?? envNumber('AUTH_RATE_LIMIT_PER_MIN', 30)),
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  installErrorHandling(app);
+  installAuthentication(app, auth);
+  app.addHook('onRoute', (route) => documentRoute(route));
+  await installOpenApi(app);
+
+  const ctx: RouteContext = { platform, auth };
+  for (const routes of [...ROUTES, ...(options.extraRoutes ?? [])]) routes(app, ctx);
+  return app;
+}
+
+/** Adds what OpenAPI readers need to every /api route: its security and the error shape. */
+function documentRoute(route: { url: string; schema?: FastifySchema; config?: unknown }): void {
+  if (!route.url.startsWith('/api/')) return;
+  const level = (route.config as { auth?: AuthLevel } | undefined)?.auth ?? 'customer';
+  const schema = (route.schema ??= {}) as Record<string, unknown>;
+  if (level !== 'public') schema.security = [{ bearerAuth: [] }, { cookieAuth: [] }];
+  if (level === 'admin') schema.description = `${String(schema.description ?? '')} Administrators only.`.trim();
+  const response = (schema.response ??= {}) as Record<string, unknown>;
+  response['4xx'] ??= ErrorSchema;
+  response['5xx'] ??= ErrorSchema;
+}
+
+export interface StartOptions extends ServerOptions {
+  host?: string;
+  port?: number;
+  /** SQLite path or postgres:// URL (default DATABASE_URL or ./data/store.db). */
+  databaseUrl?: string;
+  /** Load the demo catalog into an empty database (default: unless STORE_DEMO_DATA=false). */
+  demoData?: boolean;
+  adminEmail?: string;
+  adminPassword?: string;
+  /** Close gracefully on SIGTERM/SIGINT (default true). */
+  handleSignals?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  app: App;
+  platform: EcommercePlatform;
+  /** Stops accepting connections, lets in-flight requests finish, then closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * `npm start`: opens the database (migrating it), loads the demo catalog into an empty shop,
+ * creates the admin from ADMIN_EMAIL/ADMIN_PASSWORD when absent, and listens.
+ */
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const platform = await EcommercePlatform.open(options.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE);
+  let app: App | undefined;
+  try {
+    app = await buildServer(platform, options);
+    if (options.demoData ?? process.env.STORE_DEMO_DATA !== 'false') {
+      const added = await loadDemoCatalog(platform);
+      if (added > 0) app.log.info({ products: added }, 'loaded the demo catalog');
+    }
+    const adminEmail = options.adminEmail ?? process.env.ADMIN_EMAIL;
+    const adminPassword = options.adminPassword ?? process.env.ADMIN_PASSWORD;
+    if (adminEmail && adminPassword) await ensureAdmin(platform, app, adminEmail, adminPassword);
+    const url = await app.listen({ host: options.host ?? process.env.HOST ?? '127.0.0.1', port: options.port ?? envNumber('PORT', 3000) });
+    const running = app;
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+        await running.close();
+        await platform.close();
+        running.log.info('closed');
+      })());
+    const onSignal = (signal: NodeJS.Signals) => {
+      running.log.info({ signal }, 'shutting down');
+      // A request that never ends must not keep the process alive forever.
+      setTimeout(() => process.exit(1), 10_000).unref();
+      close().catch((err: unknown) => {
+        running.log.error({ err }, 'shutdown failed');
+        process.exitCode = 1;
+      });
+    };
+    if (options.handleSignals ?? true) {
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+    }
+    return { url, app, platform, close };
+  } catch (e) {
+    await app?.close();
+    await platform.close();
+    throw e;
+  }
+}
+
+/** Creates the admin account unless that email already has one (several processes may race: a conflict is fine). */
+async function ensureAdmin(platform: EcommercePlatform, app: App, email: string, password: string): Promise<void> {
+  const auth = new AuthService(platform.db);
+  if (await auth.hasAccount(email)) return;
+  try {
+    await auth.createAdmin({ email, password });
+    app.log.info({ email }, 'created the admin account');
+  } catch (e) {
+    if (!(e instanceof ConflictError)) throw e;
+  }
+}

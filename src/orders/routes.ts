@@ -1,0 +1,122 @@
+import { Type } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { caller } from '../auth/hook.js';
+import { NotFoundError } from '../errors.js';
+import { decodeCursor, page } from '../http/pagination.js';
+import { Cents, Cursor, IdParams, Limit, OrderSchema, OrderStatusSchema, Page, PageQuery } from '../http/schemas.js';
+import type { Routes } from '../http/types.js';
+import { idempotentCheckout } from './idempotent-checkout.js';
+
+const OrderBody = Type.Object({ order: OrderSchema });
+
+/** Checkout and the customer's own orders; the admin's order desk under /api/admin/orders. */
+export const orderRoutes: Routes = (app, { platform }) => {
+  /** The caller's order, or 404 — also when it exists but belongs to someone else. */
+  const ownOrder = async (customerId: number, orderId: number) => {
+    const order = await platform.getOrder(orderId);
+    if (!order || order.customerId !== customerId) throw new NotFoundError('Order', orderId);
+    return order;
+  };
+
+  app.post(
+    '/api/orders',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'Check out the cart',
+        description:
+          'Takes the stock of every cart line and creates a pending order, all or nothing. With an `Idempotency-Key` header a retry ' +
+          'with the same body returns the first response (header `Idempotent-Replayed: true`); the same key with another body is a 422.',
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) }, { additionalProperties: true }),
+        body: Type.Object({ expectedTotalCents: Type.Optional(Cents) }),
+        response: { 201: OrderBody },
+      },
+    },
+    async (request, reply) => {
+      const { customerId } = caller(request);
+      const key = request.headers['idempotency-key'] ?? null;
+      const result = await idempotentCheckout(platform, customerId, key, request.body);
+      if (result.replayed) reply.header('idempotent-replayed', 'true');
+      // The stored text is the response: a JSON string is sent as is, not re-serialised.
+      const raw = reply as unknown as FastifyReply;
+      return raw.code(result.statusCode).type('application/json; charset=utf-8').send(result.body);
+    },
+  );
+
+  app.get(
+    '/api/orders',
+    { schema: { tags: ['orders'], summary: 'My orders, newest first', querystring: PageQuery, response: { 200: Page(OrderSchema) } } },
+    async (request) => {
+      const limit = request.query.limit ?? 20;
+      const rows = await platform.orders.forCustomer(caller(request).customerId, { limit: limit + 1, beforeId: decodeCursor(request.query.cursor) });
+      return page(rows, limit);
+    },
+  );
+
+  app.get(
+    '/api/orders/:id',
+    { schema: { tags: ['orders'], summary: 'One of my orders', params: IdParams, response: { 200: OrderBody } } },
+    async (request) => ({ order: await ownOrder(caller(request).customerId, request.params.id) }),
+  );
+
+  app.post(
+    '/api/orders/:id/cancel',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'Cancel my order while it is pending; its stock goes back',
+        params: IdParams,
+        response: { 200: OrderBody },
+      },
+    },
+    async (request) => {
+      const order = await ownOrder(caller(request).customerId, request.params.id);
+      return { order: await platform.orders.updateStatus(order.id, 'cancelled', { onlyFrom: ['pending'] }) };
+    },
+  );
+
+  const admin = { auth: 'admin' as const };
+
+  app.get(
+    '/api/admin/orders',
+    {
+      config: admin,
+      schema: {
+        tags: ['orders', 'admin'],
+        summary: 'All orders, newest first, optionally in one status',
+        querystring: Type.Object({ status: Type.Optional(OrderStatusSchema), limit: Type.Optional(Limit), cursor: Type.Optional(Cursor) }),
+        response: { 200: Page(OrderSchema) },
+      },
+    },
+    async (request) => {
+      const { status, cursor } = request.query;
+      const limit = request.query.limit ?? 20;
+      return page(await platform.orders.list({ status, limit: limit + 1, beforeId: decodeCursor(cursor) }), limit);
+    },
+  );
+
+  app.get(
+    '/api/admin/orders/:id',
+    { config: admin, schema: { tags: ['orders', 'admin'], summary: 'Any order', params: IdParams, response: { 200: OrderBody } } },
+    async (request) => {
+      const order = await platform.getOrder(request.params.id);
+      if (!order) throw new NotFoundError('Order', request.params.id);
+      return { order };
+    },
+  );
+
+  app.post(
+    '/api/admin/orders/:id/status',
+    {
+      config: admin,
+      schema: {
+        tags: ['orders', 'admin'],
+        summary: 'Move an order: pending → processing → shipped → delivered; pending or processing → cancelled',
+        params: IdParams,
+        body: Type.Object({ status: OrderStatusSchema }),
+        response: { 200: OrderBody },
+      },
+    },
+    async (request) => ({ order: await platform.orders.updateStatus(request.params.id, request.body.status) }),
+  );
+};
