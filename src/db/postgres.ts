@@ -139,10 +139,11 @@ export class PostgresDriver implements Driver {
     const client = await this.pool.connect();
     try {
       // The engine enforces it: a READ ONLY transaction refuses every write, and the extended
-      // protocol (a parameterised query) refuses more than one statement.
+      // protocol refuses more than one statement. It must be forced: without parameters pg uses the
+      // simple protocol, where `SELECT 1; COMMIT; DELETE …` would end the read-only transaction.
       await client.query('BEGIN READ ONLY');
       await client.query("SET LOCAL statement_timeout = '30s'");
-      const res = await client.query({ text: sql, values: params as unknown[] });
+      const res = await client.query({ text: sql, values: params as unknown[], queryMode: 'extended' } as pg.QueryConfig);
       return res.rows as Row[];
     } catch (e) {
       throw readOnlyRefusal((e as Error).message);
