@@ -1,0 +1,34 @@
+import { AuthService, type AuthOptions } from '../auth/service.js';
+import type { Driver } from '../db/driver.js';
+import type { ClusterJob } from './scheduler.js';
+
+export interface CleanupOptions {
+  /** How often the cluster cleans up (default CLEANUP_INTERVAL_MS or 10 minutes). */
+  intervalMs?: number;
+  /** Stored idempotent responses older than this are deleted (default 24 hours). */
+  idempotencyTtlMs?: number;
+  auth?: AuthOptions;
+}
+
+export interface CleanupResult {
+  sessions: number;
+  idempotentResponses: number;
+}
+
+/** Deletes expired sessions, old login failures and idempotent responses past their retention. */
+export async function cleanupExpired(db: Driver, options: CleanupOptions = {}): Promise<CleanupResult> {
+  const sessions = await new AuthService(db, options.auth).purgeExpired();
+  const before = new Date(Date.now() - (options.idempotencyTtlMs ?? 24 * 3600_000)).toISOString();
+  const idempotentResponses = (await db.run('DELETE FROM idempotent_responses WHERE created_at < ?', [before])).changes;
+  return { sessions, idempotentResponses };
+}
+
+/** The cleanup as a once-per-cluster job for ClusterScheduler. */
+export function cleanupJob(db: Driver, options: CleanupOptions = {}): ClusterJob {
+  const env = Number(process.env.CLEANUP_INTERVAL_MS);
+  return {
+    name: 'cleanup-expired',
+    intervalMs: options.intervalMs ?? (Number.isFinite(env) && env > 0 ? env : 10 * 60_000),
+    run: () => cleanupExpired(db, options),
+  };
+}
