@@ -149,7 +149,12 @@ export class PostgresDriver implements Driver {
       throw readOnlyRefusal((e as Error).message);
     } finally {
       await client.query('ROLLBACK').catch(() => undefined);
-      client.release();
+      // Session advisory locks survive ROLLBACK; one left on a pooled connection would block others.
+      const clean = await client.query('SELECT pg_advisory_unlock_all()').then(
+        () => true,
+        () => false,
+      );
+      client.release(!clean);
     }
   }
 

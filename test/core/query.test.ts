@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { describe, expect, inject, it } from 'vitest';
 import { EcommercePlatform, ValidationError } from '../../src/index.js';
 import { backends } from '../backends.js';
 import { expectError, snapshot, untyped, usePlatform } from './fixture.js';
@@ -112,6 +113,22 @@ describe.each(backends)('query() on $name', (backend) => {
     expect(await snapshot(ctx.platform)).toEqual(before);
     const id = await ctx.platform.addProduct({ name: 'Next', price: 1, stock: 1 });
     expect(id).toBe(4);
+  });
+
+  if (backend.name === 'postgres') it('postgres: a session advisory lock taken in a query does not outlive it', async () => {
+    // Left held on a pooled connection, such a lock would block others forever (with the migration
+    // lock's key, every later open would hang). A key of our own keeps parallel runs independent.
+    const key = 700_000 + Math.floor(Math.random() * 100_000);
+    await ctx.platform.query('SELECT pg_advisory_lock($1)', [key]);
+    const probe = new pg.Client({ connectionString: inject('pgUrl')! });
+    await probe.connect();
+    try {
+      const got = await probe.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key]);
+      expect(got.rows[0]!.ok).toBe(true);
+      await probe.query('SELECT pg_advisory_unlock($1)', [key]);
+    } finally {
+      await probe.end();
+    }
   });
 
   if (backend.name === 'sqlite') it('sqlite: side-effecting pragma functions are refused and the settings stay', async () => {
