@@ -160,7 +160,13 @@ export class PostgresDriver implements Driver {
 
   /** Creates the configured schema if it is missing (called before migrations). */
   async ensureSchema(): Promise<void> {
-    if (this.schema) await this.pool.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+    if (!this.schema) return;
+    try {
+      await this.pool.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+    } catch (e) {
+      // IF NOT EXISTS is not atomic: when two processes create it at once, the loser gets a unique violation.
+      if ((e as { code?: string }).code !== '23505') throw e;
+    }
   }
 
   async close(): Promise<void> {
