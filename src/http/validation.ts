@@ -11,7 +11,8 @@ const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
  * - query strings, path and header parameters are text on the wire, so they are coerced;
  * - unknown fields are rejected (400) in bodies, query strings and path parameters: every object
  *   schema without its own `additionalProperties` gets `additionalProperties: false`;
- * - a body whose fields are all optional may be omitted altogether (it is then `{}`).
+ * - a body whose fields are all optional may be omitted altogether (it is then `{}`);
+ * - no string anywhere may contain U+0000.
  */
 const common: Options = { strict: false, useDefaults: true, removeAdditional: false, allErrors: false, allowUnionTypes: true };
 const bodyAjv = addFormats(new Ajv({ ...common, coerceTypes: false }));
@@ -67,6 +68,17 @@ export function issuesOf(errors: ErrorObject[], part: string): { path: string; m
   });
 }
 
+/** Where a string holds U+0000 (PostgreSQL cannot store it in text; nothing legitimate sends it), or null. */
+function nulPath(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (typeof value !== 'object' || value === null) return null;
+  for (const [key, item] of Object.entries(value)) {
+    const found = nulPath(item, `${path}/${key}`);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
 const PARTS: Record<string, string> = { body: 'body', querystring: 'query', params: 'params', headers: 'headers' };
 
 export const validatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) => {
@@ -78,7 +90,12 @@ export const validatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema
   const mayOmit = isBody && s.type === 'object' && (!Array.isArray(s.required) || s.required.length === 0);
   return (data: unknown) => {
     const value = data === null && mayOmit ? {} : data;
-    if (validate(value)) return { value };
-    return { error: new RequestValidationError(validate.errors ?? [], part) };
+    if (!validate(value)) return { error: new RequestValidationError(validate.errors ?? [], part) };
+    const nul = httpPart === 'headers' ? null : nulPath(value, '');
+    if (nul !== null) {
+      const error: ErrorObject = { instancePath: nul, keyword: 'nul', schemaPath: '#', params: {}, message: 'must not contain NUL characters' };
+      return { error: new RequestValidationError([error], part) };
+    }
+    return { value };
   };
 };

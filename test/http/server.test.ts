@@ -58,6 +58,30 @@ describe.each(backends)('server basics on $name', (backend) => {
   });
 });
 
+describe('unexpected failures', () => {
+  it('answer 500 internal without leaking the message, and a database that is gone makes /readyz 503', async () => {
+    const s = await startTestServer(backends[0]!, {
+      extraRoutes: [
+        (app) =>
+          app.get('/api/boom', { config: { auth: 'public' } }, async () => {
+            throw new Error('secret connection string postgres://admin:hunter2@db');
+          }),
+      ],
+    });
+    try {
+      const r = await s.call('GET', '/api/boom');
+      expect(r.status).toBe(500);
+      expect(r.body).toEqual({ error: { code: 'internal', message: 'Internal server error' } });
+      await s.platform.close();
+      const ready = await s.call('GET', '/readyz');
+      expect(ready.status).toBe(503);
+      expect((await s.call('GET', '/healthz')).status).toBe(200);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe.each(backends)('startServer on $name', (backend) => {
   it('loads the demo catalog once, creates the admin from the options, listens and closes', async () => {
     const { url: databaseUrl, cleanup } = await backend.create();
