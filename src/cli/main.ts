@@ -1,19 +1,27 @@
 import { Command } from 'commander';
-import { register as admin } from './admin.js';
-import { register as demo } from './demo.js';
-import { register as migrateData } from './migrate-data.js';
-import { register as report } from './report.js';
-import { register as seed } from './seed.js';
-import { register as serve } from './serve.js';
 
 /**
  * `storekeeper` command line. Each command lives in its own file under src/cli/ and exports a
- * `register(program)` function; add it to the list below.
+ * `register(program)` function; add it to the map below under the command's name.
+ *
+ * Only the module of the command being run is loaded (all of them for the top-level help or an
+ * unknown command), so `storekeeper report …` does not pay for loading the HTTP server.
  */
+type CommandModule = { register(program: Command): void };
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  demo: () => import('./demo.js'),
+  report: () => import('./report.js'),
+  seed: () => import('./seed.js'),
+  'migrate-data': () => import('./migrate-data.js'),
+  serve: () => import('./serve.js'),
+  admin: () => import('./admin.js'),
+};
+
 const program = new Command();
 program.name('storekeeper').description('Storekeeper: an embeddable e-commerce engine').showHelpAfterError();
 
-const commands: Array<(program: Command) => void> = [demo, report, seed, migrateData, serve, admin];
-for (const register of commands) register(program);
+const name = process.argv[2];
+const loaders = name !== undefined && Object.hasOwn(COMMANDS, name) ? [COMMANDS[name]!] : Object.values(COMMANDS);
+for (const module of await Promise.all(loaders.map((load) => load()))) module.register(program);
 
 await program.parseAsync(process.argv);
