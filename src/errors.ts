@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
   invalid_status_transition: 409,
   empty_cart: 422,
   idempotency_mismatch: 422,
+  discount_invalid: 422,
   unprocessable: 422,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -89,6 +90,17 @@ export class InvalidStatusTransitionError extends StorekeeperError {
     readonly to: string,
   ) {
     super('invalid_status_transition', `An order cannot go from '${from}' to '${to}'`, { from, to });
+  }
+}
+
+/** A discount code that cannot be applied or redeemed; `details.reason` says why. */
+export class DiscountInvalidError extends StorekeeperError {
+  constructor(
+    readonly discountCode: string,
+    readonly reason: 'unknown' | 'inactive' | 'not_yet_valid' | 'expired' | 'exhausted' | 'already_used' | 'min_subtotal',
+    message: string,
+  ) {
+    super('discount_invalid', message, { code: discountCode, reason });
   }
 }
 

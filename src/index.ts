@@ -10,3 +10,12 @@ export type { PendingOrder, TopCustomer, DailySales, LowStockProduct } from './r
 export type { Driver, Executor, Row, DialectName } from './db/driver.js';
 export type { OpenOptions } from './db/open.js';
 export { toCents, fromCents } from './money.js';
+export type { ProductDetail } from './platform.js';
+export type { Review, NewReview, ReviewPatch, ReviewPage } from './reviews/service.js';
+export type { PriceChange, LowestPrice } from './pricing/history.js';
+export type { DiscountCode, NewDiscountCode, DiscountCodePatch, CartSummary } from './promotions/service.js';
+export type { DiscountType } from './promotions/discount.js';
+export type { ProductImage } from './images/service.js';
+export type { ImageOptions } from './images/options.js';
+export type { ImageMime } from './images/sniff.js';
+export { DiskImageStore, type ImageStore } from './images/store.js';

@@ -11,6 +11,15 @@ import type { OrderStatus } from './orders/status.js';
 import { ReportService } from './reports/service.js';
 import { CatalogCache } from './cache/catalog-cache.js';
 import { SearchService, type SearchQuery, type SearchResult } from './search/service.js';
+import { ReviewService, type NewReview, type Review, type ReviewPage, type ReviewPatch } from './reviews/service.js';
+import { PriceHistoryService, type LowestPrice, type PriceChange } from './pricing/history.js';
+import { PromotionService, type CartSummary, type DiscountCode, type DiscountCodePatch, type NewDiscountCode } from './promotions/service.js';
+import { ImageService, type ProductImage } from './images/service.js';
+import { imageStoreFor, type ImageOptions } from './images/options.js';
+import type { ImageMime } from './images/sniff.js';
+
+/** A product as its detail page shows it: with the EU lowest-price indication when on sale. */
+export type ProductDetail = Product & LowestPrice;
 
 /**
  * The engine as a library: one object over one database. Every method is async and safe to call
@@ -26,8 +35,16 @@ export class EcommercePlatform {
   /** Listing and search results, invalidated by the database's catalog version (docs/SEARCH.md). */
   readonly catalogCache: CatalogCache;
   readonly searchService: SearchService;
+  readonly reviews: ReviewService;
+  readonly priceHistory: PriceHistoryService;
+  readonly promotions: PromotionService;
+  readonly images: ImageService;
 
-  private constructor(readonly db: Driver) {
+  private constructor(
+    readonly db: Driver,
+    target: string,
+    options: ImageOptions,
+  ) {
     this.customers = new CustomerService(db);
     this.catalog = new CatalogService(db);
     this.inventory = new InventoryService(db);
@@ -36,13 +53,17 @@ export class EcommercePlatform {
     this.reports = new ReportService(db);
     this.catalogCache = new CatalogCache(db);
     this.searchService = new SearchService(db, this.catalogCache);
+    this.reviews = new ReviewService(db);
+    this.priceHistory = new PriceHistoryService(db);
+    this.promotions = new PromotionService(db, this.cart);
+    this.images = new ImageService(db, imageStoreFor(target, options), options.maxImageBytes);
   }
 
   /**
    * Opens (creating and migrating as needed) `./data/store.db`, an SQLite path, `:memory:`,
    * or a `postgres://` URL.
    */
-  static async open(target: string = DEFAULT_DATABASE, options: OpenOptions = {}): Promise<EcommercePlatform> {
+  static async open(target: string = DEFAULT_DATABASE, options: OpenOptions & ImageOptions = {}): Promise<EcommercePlatform> {
     const db = openDriver(target, options);
     try {
       if (db instanceof PostgresDriver) await db.ensureSchema();
@@ -51,7 +72,7 @@ export class EcommercePlatform {
       await db.close();
       throw e;
     }
-    return new EcommercePlatform(db);
+    return new EcommercePlatform(db, target, options);
   }
 
   close(): Promise<void> {
@@ -76,11 +97,55 @@ export class EcommercePlatform {
   getProduct(productId: number): Promise<Product | null> {
     return this.catalog.getProduct(productId);
   }
+  /** The product with `lowestPrice30d`: the lowest price of the 30 days before the current reduction (EU Omnibus rule). */
+  async getProductDetail(productId: number): Promise<ProductDetail | null> {
+    const product = await this.catalog.getProduct(productId);
+    return product && { ...product, ...(await this.priceHistory.lowestPrice30d(product.id)) };
+  }
   getProducts(query: ProductQuery = {}): Promise<Product[]> {
     return this.catalogCache.read(`products:${JSON.stringify(query)}`, () => this.catalog.getProducts(query));
   }
-  updateProduct(productId: number, patch: ProductPatch): Promise<Product> {
-    return this.catalog.updateProduct(productId, patch);
+  /** `changedBy`: the admin's customer id, kept in the price history. */
+  updateProduct(productId: number, patch: ProductPatch, changedBy: number | null = null): Promise<Product> {
+    return this.catalog.updateProduct(productId, patch, changedBy);
+  }
+  getPriceHistory(productId: number): Promise<PriceChange[]> {
+    return this.priceHistory.history(productId);
+  }
+
+  // Reviews
+  addReview(customerId: number, productId: number, review: NewReview): Promise<Review> {
+    return this.reviews.create(customerId, productId, review);
+  }
+  editReview(customerId: number, reviewId: number, patch: ReviewPatch): Promise<Review> {
+    return this.reviews.edit(customerId, reviewId, patch);
+  }
+  deleteReview(customerId: number, reviewId: number): Promise<void> {
+    return this.reviews.delete(customerId, reviewId);
+  }
+  /** Moderation: hidden reviews leave the public list and the product's rating. */
+  hideReview(reviewId: number, hidden = true): Promise<Review> {
+    return this.reviews.setHidden(reviewId, hidden);
+  }
+  getProductReviews(productId: number, options: { limit?: number; cursor?: number } = {}): Promise<ReviewPage> {
+    return this.reviews.listForProduct(productId, options);
+  }
+
+  // Product images
+  addProductImage(productId: number, bytes: Buffer): Promise<ProductImage> {
+    return this.images.add(productId, bytes);
+  }
+  getProductImages(productId: number): Promise<ProductImage[]> {
+    return this.images.list(productId);
+  }
+  removeProductImage(productId: number, imageId: number): Promise<void> {
+    return this.images.remove(productId, imageId);
+  }
+  moveProductImage(productId: number, imageId: number, position: number): Promise<ProductImage[]> {
+    return this.images.move(productId, imageId, position);
+  }
+  readImage(hash: string): Promise<{ bytes: Buffer; mime: ImageMime } | null> {
+    return this.images.read(hash);
   }
   getCategories(): Promise<Category[]> {
     return this.catalogCache.read('categories', () => this.catalog.getCategories());
@@ -113,6 +178,27 @@ export class EcommercePlatform {
   }
   clearCart(customerId: number): Promise<void> {
     return this.cart.clear(customerId);
+  }
+  /** The cart with subtotal, the applied code's discount and the total. */
+  getCartSummary(customerId: number): Promise<CartSummary> {
+    return this.promotions.cartSummary(customerId);
+  }
+  applyDiscount(customerId: number, code: string): Promise<CartSummary> {
+    return this.promotions.applyToCart(customerId, code);
+  }
+  removeDiscount(customerId: number): Promise<CartSummary> {
+    return this.promotions.removeFromCart(customerId);
+  }
+
+  // Discount codes (admin)
+  createDiscountCode(input: NewDiscountCode): Promise<DiscountCode> {
+    return this.promotions.create(input);
+  }
+  listDiscountCodes(): Promise<DiscountCode[]> {
+    return this.promotions.list();
+  }
+  updateDiscountCode(code: string, patch: DiscountCodePatch): Promise<DiscountCode> {
+    return this.promotions.update(code, patch);
   }
 
   // Orders

@@ -3,6 +3,7 @@ import type { Driver, Executor } from '../db/driver.js';
 import { Assignments, now } from '../db/sql.js';
 import { applyStockDelta, recordMovement } from '../inventory/service.js';
 import { fromCents, toCents } from '../money.js';
+import { recordPriceChange } from '../pricing/history.js';
 import * as v from '../validate.js';
 
 export interface Product {
@@ -145,20 +146,21 @@ export class CatalogService {
     return rows.map(toProduct);
   }
 
-  async updateProduct(productId: number, patch: ProductPatch): Promise<Product> {
+  /** `changedBy`: the admin's customer id, recorded in the price history when the price changes. */
+  async updateProduct(productId: number, patch: ProductPatch, changedBy: number | null = null): Promise<Product> {
     const pid = v.id(productId, 'productId');
     const p = v.record(patch, 'patch', FIELDS);
     const sets = new Assignments();
     if (p.name !== undefined) sets.set('name', v.text(p.name, 'name', 200, 1));
     if (p.description !== undefined) sets.set('description', p.description === null ? '' : v.text(p.description, 'description', 10_000));
     const priceCents = priceOf(p);
-    if (priceCents !== undefined) sets.set('price_cents', priceCents);
     if (p.category !== undefined) sets.set('category', v.optionalText(p.category, 'category', 100));
     if (p.imageUrl !== undefined) sets.set('image_url', v.optionalText(p.imageUrl, 'imageUrl', 2000));
     const stock = p.stock === undefined ? undefined : v.integer(p.stock, 'stock', 0, v.MAX_STOCK);
     const row = await this.db.transaction(async (tx) => {
       const current = await readProduct(tx, pid);
       if (!current) throw new NotFoundError('Product', pid);
+      if (priceCents !== undefined) await recordPriceChange(tx, pid, priceCents, changedBy);
       // Setting stock directly still goes through the ledger, as the difference.
       if (stock !== undefined && stock !== current.stock) await applyStockDelta(tx, pid, stock - current.stock, 'stock set', null);
       if (!sets.empty) await tx.run(`UPDATE products SET ${sets.sql}, updated_at = ? WHERE id = ?`, [...sets.params, now(), pid]);

@@ -4,6 +4,7 @@ import { inList, isUniqueViolation, now } from '../db/sql.js';
 import { requireCustomer } from '../customers/service.js';
 import { recordMovement } from '../inventory/service.js';
 import { fromCents } from '../money.js';
+import { recordRedemption, releaseRedemption, takeCartDiscount } from '../promotions/redeem.js';
 import * as v from '../validate.js';
 import { assertTransition, ORDER_STATUSES, type OrderStatus } from './status.js';
 
@@ -29,6 +30,14 @@ export interface Order {
   customerName: string;
   customerEmail: string;
   status: OrderStatus;
+  /** Sum of the lines at the prices of the moment. */
+  subtotal: number;
+  subtotalCents: number;
+  /** Taken off by the discount code redeemed at checkout (0 without one). */
+  discount: number;
+  discountCents: number;
+  discountCode: string | null;
+  /** subtotal − discount: what the customer pays. */
   totalAmount: number;
   totalCents: number;
   createdAt: string;
@@ -48,6 +57,9 @@ interface OrderRow {
   customer_name: string;
   customer_email: string;
   status: OrderStatus;
+  subtotal_cents: number;
+  discount_cents: number;
+  discount_code: string | null;
   total_cents: number;
   created_at: string;
   updated_at: string;
@@ -72,7 +84,7 @@ interface CartLine {
 }
 
 const ORDER_SELECT = `SELECT o.id, o.customer_id, c.name AS customer_name, c.email AS customer_email, o.status,
-  o.total_cents, o.created_at, o.updated_at FROM orders o JOIN customers c ON c.id = o.customer_id`;
+  o.subtotal_cents, o.discount_cents, o.discount_code, o.total_cents, o.created_at, o.updated_at FROM orders o JOIN customers c ON c.id = o.customer_id`;
 
 /**
  * Checkout, the engine's one critical transaction: read the cart, take stock line by line with a
@@ -112,10 +124,13 @@ export async function checkout(tx: Executor, customerId: number, idempotencyKey:
     }
     total += line.price_cents * line.quantity;
   }
+  // A code on the cart is validated and one use taken here; an unusable code fails the whole checkout.
+  const redemption = await takeCartDiscount(tx, customerId, total, at);
+  const discount = redemption?.discountCents ?? 0;
   const order = await tx.get<{ id: number }>(
-    `INSERT INTO orders (customer_id, status, total_cents, idempotency_key, created_at, updated_at)
-     VALUES (?, 'pending', ?, ?, ?, ?) RETURNING id`,
-    [customerId, total, idempotencyKey, at, at],
+    `INSERT INTO orders (customer_id, status, subtotal_cents, discount_cents, discount_code, total_cents, idempotency_key, created_at, updated_at)
+     VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    [customerId, total, discount, redemption?.code ?? null, total - discount, idempotencyKey, at, at],
   );
   const orderId = order!.id;
   for (const line of lines) {
@@ -129,6 +144,7 @@ export async function checkout(tx: Executor, customerId: number, idempotencyKey:
     await recordMovement(tx, line.product_id, -line.quantity, 'order', orderId);
   }
   await tx.run('INSERT INTO order_status_history (order_id, status, at) VALUES (?, ?, ?)', [orderId, 'pending', at]);
+  if (redemption) await recordRedemption(tx, customerId, orderId, redemption, at);
   await tx.run('DELETE FROM cart_items WHERE customer_id = ?', [customerId]);
   return orderId;
 }
@@ -214,6 +230,7 @@ export class OrderService {
           await tx.run('UPDATE products SET stock = stock + ?, updated_at = ? WHERE id = ?', [item.quantity, at, item.product_id]);
           await recordMovement(tx, item.product_id, item.quantity, 'order cancelled', oid);
         }
+        await releaseRedemption(tx, oid, at);
       }
     });
     return (await this.get(oid))!;
@@ -240,6 +257,11 @@ export class OrderService {
         customerName: r.customer_name,
         customerEmail: r.customer_email,
         status: r.status,
+        subtotal: fromCents(r.subtotal_cents),
+        subtotalCents: r.subtotal_cents,
+        discount: fromCents(r.discount_cents),
+        discountCents: r.discount_cents,
+        discountCode: r.discount_code,
         totalAmount: fromCents(r.total_cents),
         totalCents: r.total_cents,
         createdAt: r.created_at,
