@@ -37,6 +37,8 @@ export interface AuthOptions {
   /** Failed logins within the window that lock an account (default 10 in 15 minutes). */
   maxFailures?: number;
   failureWindowMs?: number;
+  /** scrypt cost N for new password hashes (default 16384; a power of two). Tests lower it for speed. */
+  scryptCost?: number;
 }
 
 export const MIN_PASSWORD = 8;
@@ -100,6 +102,7 @@ export class AuthService {
   readonly sessionTtlMs: number;
   private readonly maxFailures: number;
   private readonly failureWindowMs: number;
+  private readonly scryptCost: number | undefined;
 
   constructor(
     private readonly db: Driver,
@@ -108,6 +111,7 @@ export class AuthService {
     this.sessionTtlMs = options.sessionTtlMs ?? 7 * 24 * 3600_000;
     this.maxFailures = options.maxFailures ?? 10;
     this.failureWindowMs = options.failureWindowMs ?? 15 * 60_000;
+    this.scryptCost = options.scryptCost;
   }
 
   /** Creates the customer, its account and a first session, in one transaction. */
@@ -117,7 +121,7 @@ export class AuthService {
     const name = v.text(r.name, 'name', 200, 1);
     const address = v.optionalText(r.address, 'address', 500);
     const phone = v.optionalText(r.phone, 'phone', 50);
-    const hash = await hashPassword(password(r.password));
+    const hash = await hashPassword(password(r.password), this.scryptCost);
     const token = newToken();
     try {
       return await this.db.transaction(async (tx) => {
@@ -215,7 +219,7 @@ export class AuthService {
     if (!existing) {
       return (await this.register({ email, password: input.password, name: input.name ?? 'Administrator' }, 'admin')).customer;
     }
-    const hash = await hashPassword(password(input.password));
+    const hash = await hashPassword(password(input.password), this.scryptCost);
     try {
       await this.db.transaction(async (tx) => {
         if (await tx.get('SELECT 1 AS one FROM accounts WHERE customer_id = ?', [existing.id])) {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { startServer } from '../http/server.js';
-import { action, DB_OPTION_HELP, positiveInteger } from './common.js';
+import { action, DB_OPTION_HELP, nonNegativeInteger } from './common.js';
 
 interface ServeFlags {
   host?: string;
@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .command('serve')
     .description('run the HTTP API server (GET /docs for the reference)')
     .option('--host <host>', 'address to listen on (default: $HOST or 127.0.0.1)')
-    .option('--port <port>', 'port (default: $PORT or 3000)', positiveInteger)
+    .option('--port <port>', 'port, 0 for any free one (default: $PORT or 3000)', nonNegativeInteger)
     .option('--db <target>', DB_OPTION_HELP)
     .addHelpText(
       'after',

@@ -57,10 +57,10 @@ declare module 'fastify' {
   }
 }
 
-function envNumber(name: string, fallback: number): number {
+function envNumber(name: string, fallback: number, min = 1): number {
   const raw = process.env[name];
   const n = raw === undefined || raw === '' ? NaN : Number(raw);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
+  return Number.isSafeInteger(n) && n >= min ? n : fallback;
 }
 
 /** The Fastify app over an open platform, not listening; call `listen` or `inject` on it. */
@@ -151,7 +151,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     const adminEmail = options.adminEmail ?? process.env.ADMIN_EMAIL;
     const adminPassword = options.adminPassword ?? process.env.ADMIN_PASSWORD;
     if (adminEmail && adminPassword) await ensureAdmin(platform, app, adminEmail, adminPassword);
-    const url = await app.listen({ host: options.host ?? process.env.HOST ?? '127.0.0.1', port: options.port ?? envNumber('PORT', 3000) });
+    const url = await app.listen({ host: options.host ?? process.env.HOST ?? '127.0.0.1', port: options.port ?? envNumber('PORT', 3000, 0) });
     const running = app;
     let closing: Promise<void> | undefined;
     const close = () =>

@@ -37,7 +37,9 @@ let seq = 0;
 /** A real server on a random port over a fresh database of the backend. */
 export async function startTestServer(backend: Backend, options: ServerOptions = {}): Promise<TestServer> {
   const { platform, dispose } = await openFresh(backend);
-  const app = await buildServer(platform, { logger: false, authRateLimitPerMin: 10_000, ...options });
+  // A cheap scrypt cost keeps a hundred registrations quick; the default cost is covered in test/http/password.test.ts.
+  const auth = { scryptCost: 1024, ...options.auth };
+  const app = await buildServer(platform, { logger: false, authRateLimitPerMin: 10_000, ...options, auth });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const call = async <T = Json>(method: string, path: string, o: Call = {}): Promise<Reply<T>> => {
     const headers: Record<string, string> = { ...o.headers };
@@ -68,7 +70,7 @@ export async function startTestServer(backend: Backend, options: ServerOptions =
     },
     async admin() {
       const email = `admin${seq++}@example.com`;
-      const customer = await new AuthService(platform.db).createAdmin({ email, password: 'admin password 1' });
+      const customer = await new AuthService(platform.db, auth).createAdmin({ email, password: 'admin password 1' });
       const r = await call('POST', '/api/auth/login', { body: { email, password: 'admin password 1' } });
       if (r.status !== 200) throw new Error(`admin login failed: ${r.status} ${JSON.stringify(r.body)}`);
       return { token: r.body.token, id: customer.id };
