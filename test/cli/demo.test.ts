@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EcommercePlatform } from '../../src/index.js';
 import { backends } from '../backends.js';
 import { assertLedgerInvariant } from '../invariants.js';
-import { runCli, tableRows } from './run.js';
+import { CLI_TIMEOUT, runCli, tableRows } from './run.js';
 
 describe('storekeeper demo', () => {
   it('tells the whole story on a temporary database: total 1139.96, delivered, then removes the database', async () => {
@@ -25,7 +25,7 @@ describe('storekeeper demo', () => {
     const file = /demo on (\S+)/.exec(stdout)?.[1];
     expect(file).toBeDefined();
     expect(existsSync(file!)).toBe(false);
-  });
+  }, CLI_TIMEOUT);
 });
 
 describe.each(backends)('storekeeper demo --db on $name', (backend) => {
@@ -52,5 +52,5 @@ describe.each(backends)('storekeeper demo --db on $name', (backend) => {
     } finally {
       await cleanup();
     }
-  });
+  }, CLI_TIMEOUT);
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EcommercePlatform } from '../../src/index.js';
 import { backends, sqlite, type Backend } from '../backends.js';
-import { runCli, tableRows, type CliResult } from './run.js';
+import { CLI_TIMEOUT, runCli, tableRows, type CliResult } from './run.js';
 
 /**
  * One database per backend with known history: Bob spends 150.00 over two orders (one delivered,
@@ -64,7 +64,7 @@ describe.each(backends)('storekeeper report on $name', (backend) => {
       low: ['low-stock', '--threshold', '5'],
       pending: ['pending-orders'],
     });
-  });
+  }, CLI_TIMEOUT);
   afterAll(async () => r.cleanup());
 
   it('top-customers: by total spent, cancelled orders not counted', () => {
@@ -123,7 +123,7 @@ describe('storekeeper report options', () => {
     } finally {
       await r.cleanup();
     }
-  });
+  }, CLI_TIMEOUT);
 });
 
 describe('storekeeper report errors', () => {
@@ -145,5 +145,5 @@ describe('storekeeper report errors', () => {
       expect(code, cases[i]![0].join(' ')).not.toBe(0);
       expect(stderr).toContain(cases[i]![1]);
     });
-  });
+  }, CLI_TIMEOUT);
 });

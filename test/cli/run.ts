@@ -3,6 +3,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
+/** Tests that start CLI processes get this long: each process loads the engine through tsx, slow on a busy machine. */
+export const CLI_TIMEOUT = 180_000;
+
 export interface CliResult {
   code: number;
   stdout: string;

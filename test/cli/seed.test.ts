@@ -6,7 +6,7 @@ import { CatalogGenerator, seedCatalog } from '../../src/catalog/seed.js';
 import { EcommercePlatform } from '../../src/index.js';
 import { backends, openFresh } from '../backends.js';
 import { assertLedgerInvariant } from '../invariants.js';
-import { runCli } from './run.js';
+import { CLI_TIMEOUT, runCli } from './run.js';
 
 describe.each(backends)('storekeeper seed on $name', (backend) => {
   it('--products 500 adds 500 products in several batches; stock equals the ledger', async () => {
@@ -38,7 +38,7 @@ describe.each(backends)('storekeeper seed on $name', (backend) => {
     } finally {
       await cleanup();
     }
-  });
+  }, CLI_TIMEOUT);
 
   it('seedCatalog is deterministic per seed and reports progress after every batch', async () => {
     const { platform, dispose } = await openFresh(backend);
@@ -79,5 +79,5 @@ describe('storekeeper seed arguments', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, CLI_TIMEOUT);
 });
