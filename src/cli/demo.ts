@@ -76,7 +76,8 @@ async function tellStory(platform: EcommercePlatform, email: string): Promise<vo
   const orderId = await platform.createOrder(customerId, { idempotencyKey: `demo-checkout-${customerId}` });
   const placed = (await platform.getOrder(orderId))!;
   const cartAfter = await platform.getCart(customerId);
-  say(`${INDENT}Order #${orderId} placed: ${placed.status}, total ${formatCents(placed.totalCents)}. Cart lines left: ${cartAfter.length}.`);
+  const cartState = cartAfter.length === 0 ? 'the cart is empty again' : `${cartAfter.length} cart lines left`;
+  say(`${INDENT}Order #${orderId} placed: ${placed.status}, total ${formatCents(placed.totalCents)}; ${cartState}.`);
   say(`${INDENT}Stock taken in the same transaction:`);
   for (const line of cart) {
     const now = (await platform.getProduct(line.productId))!.stock;
