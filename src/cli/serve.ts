@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
+import { runCluster } from '../http/cluster.js';
 import { startServer } from '../http/server.js';
-import { action, DB_OPTION_HELP, nonNegativeInteger } from './common.js';
+import { action, DB_OPTION_HELP, nonNegativeInteger, positiveInteger } from './common.js';
 
 interface ServeFlags {
   host?: string;
   port?: number;
   db?: string;
+  workers?: number;
 }
 
 /** `storekeeper serve`: the shop's HTTP API (what `npm start` runs). */
@@ -16,6 +18,7 @@ export function register(program: Command): void {
     .option('--host <host>', 'address to listen on (default: $HOST or 127.0.0.1)')
     .option('--port <port>', 'port, 0 for any free one (default: $PORT or 3000)', nonNegativeInteger)
     .option('--db <target>', DB_OPTION_HELP)
+    .option('--workers <n>', 'run N server processes sharing the port (node:cluster); a dead one is restarted', positiveInteger)
     .addHelpText(
       'after',
       `
@@ -31,7 +34,9 @@ Environment:
     )
     .action(
       action(async (flags: ServeFlags) => {
-        await startServer({ host: flags.host, port: flags.port, databaseUrl: flags.db });
+        const options = { host: flags.host, port: flags.port, databaseUrl: flags.db };
+        if (flags.workers !== undefined) await runCluster({ ...options, workers: flags.workers });
+        else await startServer(options);
       }),
     );
 }

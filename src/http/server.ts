@@ -11,6 +11,8 @@ import { customerRoutes } from '../customers/routes.js';
 import { DEFAULT_DATABASE } from '../db/open.js';
 import { ConflictError } from '../errors.js';
 import { inventoryRoutes } from '../inventory/routes.js';
+import { cleanupJob } from '../jobs/cleanup.js';
+import { ClusterScheduler } from '../jobs/scheduler.js';
 import { orderRoutes } from '../orders/routes.js';
 import { EcommercePlatform } from '../platform.js';
 import { reportRoutes } from '../reports/routes.js';
@@ -125,6 +127,8 @@ export interface StartOptions extends ServerOptions {
   adminPassword?: string;
   /** Close gracefully on SIGTERM/SIGINT (default true). */
   handleSignals?: boolean;
+  /** Run the once-per-cluster cleanup of expired sessions (src/jobs; default true). */
+  backgroundJobs?: boolean;
 }
 
 export interface RunningServer {
@@ -153,11 +157,19 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     if (adminEmail && adminPassword) await ensureAdmin(platform, app, adminEmail, adminPassword);
     const url = await app.listen({ host: options.host ?? process.env.HOST ?? '127.0.0.1', port: options.port ?? envNumber('PORT', 3000, 0) });
     const running = app;
+    const jobs =
+      options.backgroundJobs === false
+        ? undefined
+        : new ClusterScheduler(platform.db, [cleanupJob(platform.db, { auth: options.auth })], {
+            onError: (job, err) => running.log.error({ err, job }, 'background job failed'),
+            onRun: (job, result) => running.log.info({ job, result }, 'background job ran'),
+          }).start();
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);
+        await jobs?.stop();
         await running.close();
         await platform.close();
         running.log.info('closed');
