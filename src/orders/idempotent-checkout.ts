@@ -48,7 +48,7 @@ export async function idempotentCheckout(
     return { statusCode: Number(row.status_code), body: row.body, replayed: true };
   };
   try {
-    return await platform.db.transaction(async (tx) => {
+    const done = await platform.db.transaction(async (tx): Promise<CheckoutResponse | number> => {
       if (key !== null) {
         // PostgreSQL: serialise this customer's checkouts first, so a concurrent retry waits and then sees the stored response.
         if (tx.dialect === 'postgres') await tx.get('SELECT id FROM customers WHERE id = ? FOR NO KEY UPDATE', [customerId]);
@@ -56,22 +56,26 @@ export async function idempotentCheckout(
         if (prior) return replay(prior);
       }
       const orderId = await checkout(tx, customerId, key);
-      const order = (await platform.orders.get(orderId, tx))!;
-      if (request.expectedTotalCents !== undefined && request.expectedTotalCents !== order.totalCents) {
-        throw new ConflictError('The order total differs from the expected total; review the cart', {
-          expectedTotalCents: request.expectedTotalCents,
-          totalCents: order.totalCents,
-        });
+      if (request.expectedTotalCents !== undefined) {
+        const { total_cents: totalCents } = (await tx.get<{ total_cents: number }>('SELECT total_cents FROM orders WHERE id = ?', [orderId]))!;
+        if (Number(totalCents) !== request.expectedTotalCents) {
+          throw new ConflictError('The order total differs from the expected total; review the cart', {
+            expectedTotalCents: request.expectedTotalCents,
+            totalCents: Number(totalCents),
+          });
+        }
       }
-      const body = JSON.stringify({ order });
-      if (key !== null) {
-        await tx.run(
-          'INSERT INTO idempotent_responses (customer_id, idempotency_key, request_hash, status_code, body, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-          [customerId, key, hash, 201, body, now()],
-        );
-      }
+      if (key === null) return orderId;
+      const body = JSON.stringify({ order: await platform.orders.get(orderId, tx) });
+      await tx.run(
+        'INSERT INTO idempotent_responses (customer_id, idempotency_key, request_hash, status_code, body, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        [customerId, key, hash, 201, body, now()],
+      );
       return { statusCode: 201, body, replayed: false };
     });
+    if (typeof done !== 'number') return done;
+    // Without a key nothing is stored, so the order is read after the commit: no row stays locked meanwhile.
+    return { statusCode: 201, body: JSON.stringify({ order: await platform.orders.get(done) }), replayed: false };
   } catch (e) {
     if (key !== null && isUniqueViolation(e)) {
       const prior = await platform.db.get<{ request_hash: string; status_code: number; body: string }>(FIND, [customerId, key]);
