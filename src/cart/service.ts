@@ -1,7 +1,7 @@
 import { InsufficientStockError, NotFoundError } from '../errors.js';
 import type { Driver } from '../db/driver.js';
 import { now } from '../db/sql.js';
-import { requireCustomer } from '../customers/service.js';
+import { lockCustomer, requireCustomer } from '../customers/service.js';
 import { fromCents } from '../money.js';
 import * as v from '../validate.js';
 
@@ -37,7 +37,7 @@ export class CartService {
     const pid = v.id(productId, 'productId');
     const qty = v.quantity(quantity);
     await this.db.transaction(async (tx) => {
-      await requireCustomer(tx, cid);
+      if (!(await lockCustomer(tx, cid))) throw new NotFoundError('Customer', cid);
       const row = await tx.get<{ stock: number; quantity: number | null }>(
         `SELECT p.stock AS stock, c.quantity AS quantity FROM products p
          LEFT JOIN cart_items c ON c.product_id = p.id AND c.customer_id = ? WHERE p.id = ?`,
@@ -60,6 +60,7 @@ export class CartService {
     const pid = v.id(productId, 'productId');
     const qty = v.quantity(quantity);
     await this.db.transaction(async (tx) => {
+      await lockCustomer(tx, cid);
       const row = await tx.get<{ stock: number }>(
         `SELECT p.stock AS stock FROM cart_items c JOIN products p ON p.id = c.product_id WHERE c.customer_id = ? AND c.product_id = ?`,
         [cid, pid],
@@ -76,6 +77,7 @@ export class CartService {
     const pid = v.id(productId, 'productId');
     const qty = quantity === undefined ? undefined : v.quantity(quantity);
     await this.db.transaction(async (tx) => {
+      await lockCustomer(tx, cid);
       const line = await tx.get<{ quantity: number }>('SELECT quantity FROM cart_items WHERE customer_id = ? AND product_id = ?', [cid, pid]);
       if (!line) throw new NotFoundError('Cart item', pid);
       if (qty === undefined || qty >= line.quantity) {
@@ -109,7 +111,7 @@ export class CartService {
   async clear(customerId: number): Promise<void> {
     const cid = v.id(customerId, 'customerId');
     await this.db.transaction(async (tx) => {
-      await requireCustomer(tx, cid);
+      if (!(await lockCustomer(tx, cid))) throw new NotFoundError('Customer', cid);
       await tx.run('DELETE FROM cart_items WHERE customer_id = ?', [cid]);
     }, CART_WRITE);
   }

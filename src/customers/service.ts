@@ -48,6 +48,17 @@ export async function requireCustomer(ex: Executor, customerId: number): Promise
   if (!(await customerExists(ex, customerId))) throw new NotFoundError('Customer', customerId);
 }
 
+/**
+ * Inside a write transaction: true if the customer exists, and on PostgreSQL locks its row until
+ * the transaction ends, so cart edits and checkout of one customer run one at a time (a line added
+ * during checkout is never lost, a line never passes the stock). SQLite serialises writers anyway.
+ */
+export async function lockCustomer(tx: Executor, customerId: number): Promise<boolean> {
+  const sql =
+    tx.dialect === 'postgres' ? 'SELECT 1 AS one FROM customers WHERE id = ? FOR NO KEY UPDATE' : 'SELECT 1 AS one FROM customers WHERE id = ?';
+  return (await tx.get(sql, [customerId])) !== undefined;
+}
+
 export class CustomerService {
   constructor(private readonly db: Driver) {}
 

@@ -108,6 +108,32 @@ describe.each(backends)('cart on $name', (backend) => {
     expect(await ctx.platform.getCart(customer)).toEqual([]);
   });
 
+  it('concurrent adds to one line never take it past the stock', async () => {
+    const { customer, product } = await setup(5);
+    await Promise.all(Array.from({ length: 10 }, () => ctx.platform.getCart(customer))); // open the pool's connections
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => ctx.platform.addToCart(customer, product, 2)));
+    const ok = results.filter((r) => r.status === 'fulfilled').length;
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(InsufficientStockError);
+    expect(ok).toBe(2);
+    expect((await ctx.platform.getCart(customer))[0]!.quantity).toBe(4);
+  });
+
+  it('a line added while the cart checks out is either ordered or still in the cart, never lost', async () => {
+    const customer = await ctx.platform.createCustomer({ email: 'race@example.com', name: 'Race' });
+    const products: number[] = [];
+    for (let i = 0; i < 8; i++) products.push(await ctx.platform.addProduct({ name: `R${i}`, price: 1, stock: 10 }));
+    await Promise.all(Array.from({ length: 10 }, () => ctx.platform.getCart(customer)));
+    for (let round = 0; round < 4; round++) {
+      const [first, ...rest] = products.slice(round * 2, round * 2 + 2);
+      await ctx.platform.addToCart(customer, first!, 1);
+      const [order] = await Promise.all([ctx.platform.createOrder(customer), ...rest.map((p) => ctx.platform.addToCart(customer, p, 1))]);
+      const ordered = (await ctx.platform.getOrder(order as number))!.items.map((i) => i.productId);
+      const inCart = (await ctx.platform.getCart(customer)).map((i) => i.productId);
+      expect([...ordered, ...inCart].sort((a, b) => a - b), `round ${round}`).toEqual([first, ...rest].sort((a, b) => a! - b!));
+      await ctx.platform.clearCart(customer);
+    }
+  });
+
   it('clearCart empties only that customer’s cart; an empty cart is []', async () => {
     const { customer, product } = await setup(10);
     const other = await ctx.platform.createCustomer({ email: 'other@example.com', name: 'Other' });
