@@ -17,6 +17,9 @@ export interface Product {
   stock: number;
   category: string | null;
   imageUrl: string | null;
+  /** Mean of the visible reviews' ratings (rating_sum / rating_count); null without reviews. */
+  averageRating: number | null;
+  reviewCount: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -53,11 +56,13 @@ export interface ProductRow {
   stock: number;
   category: string | null;
   image_url: string | null;
+  rating_sum: number;
+  rating_count: number;
   created_at: string;
   updated_at: string;
 }
 
-export const PRODUCT_COLUMNS = 'id, name, description, price_cents, stock, category, image_url, created_at, updated_at';
+export const PRODUCT_COLUMNS = 'id, name, description, price_cents, stock, category, image_url, rating_sum, rating_count, created_at, updated_at';
 
 export const toProduct = (r: ProductRow): Product => ({
   id: r.id,
@@ -68,6 +73,8 @@ export const toProduct = (r: ProductRow): Product => ({
   stock: r.stock,
   category: r.category,
   imageUrl: r.image_url,
+  averageRating: r.rating_count > 0 ? r.rating_sum / r.rating_count : null,
+  reviewCount: r.rating_count,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -158,7 +165,11 @@ export class CatalogService {
     if (p.imageUrl !== undefined) sets.set('image_url', v.optionalText(p.imageUrl, 'imageUrl', 2000));
     const stock = p.stock === undefined ? undefined : v.integer(p.stock, 'stock', 0, v.MAX_STOCK);
     const row = await this.db.transaction(async (tx) => {
-      const current = await readProduct(tx, pid);
+      // PostgreSQL: lock the row, so a stock set below is computed from the stock it replaces.
+      const current =
+        tx.dialect === 'postgres'
+          ? await tx.get<ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM products WHERE id = ? FOR UPDATE`, [pid])
+          : await readProduct(tx, pid);
       if (!current) throw new NotFoundError('Product', pid);
       if (priceCents !== undefined) await recordPriceChange(tx, pid, priceCents, changedBy);
       // Setting stock directly still goes through the ledger, as the difference.

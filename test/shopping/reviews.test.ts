@@ -21,6 +21,7 @@ describe.each(backends)('reviews on $name', (backend) => {
   it('one review per customer and product: a second is a 409 conflict', async () => {
     const p = await ctx.platform.addProduct({ name: 'Kettle', price: 30, stock: 5 });
     const c = await customer(1);
+    expect(await ctx.platform.getProduct(p)).toMatchObject({ averageRating: null, reviewCount: 0 });
     const review = await ctx.platform.addReview(c, p, { rating: 4, title: ' Good ', text: 'Boils fast' });
     expect(review).toMatchObject({ productId: p, customerId: c, rating: 4, title: 'Good', text: 'Boils fast', verified: false, hidden: false });
     const err = await expectError(ctx.platform.addReview(c, p, { rating: 5 }), ConflictError, 'conflict');
@@ -71,6 +72,7 @@ describe.each(backends)('reviews on $name', (backend) => {
     await ctx.platform.hideReview(rs[1]!.id, false); // 1,3,4
     await ctx.platform.deleteReview(cs[2]!, rs[2]!.id); // 1,3
     expect(await ratingOf(ctx.platform, p)).toEqual({ sum: 4, count: 2 });
+    expect(await ctx.platform.getProduct(p)).toMatchObject({ averageRating: 2, reviewCount: 2 });
     await expectExact(ctx.platform, p);
     await expectError(ctx.platform.hideReview(9999), NotFoundError, 'not_found');
   });
