@@ -45,7 +45,7 @@ export const catalogRoutes: Routes = (app, { platform }) => {
     '/api/products/:id',
     { config: { auth: 'public' }, schema: { tags: ['catalog'], params: IdParams, response: { 200: Type.Object({ product: ProductSchema }) } } },
     async (request) => {
-      const product = await platform.getProduct(request.params.id);
+      const product = await platform.getProductDetail(request.params.id);
       if (!product) throw new NotFoundError('Product', request.params.id);
       return { product };
     },

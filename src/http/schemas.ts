@@ -62,6 +62,8 @@ export const ProductSchema = Type.Object(
     stock: Type.Integer(),
     category: Nullable(Type.String()),
     imageUrl: Nullable(Type.String()),
+    averageRating: Type.Optional(Nullable(Type.Number({ description: 'Mean rating of the visible reviews; null without reviews' }))),
+    reviewCount: Type.Optional(Type.Integer()),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     lowestPrice30d: Type.Optional(
