@@ -166,6 +166,27 @@ describe.each(backends)('catalog on $name', (backend) => {
       expect(deltas.reduce((a, b) => a + b, 0)).toBe(0);
     });
 
+    it('setting stock while other changes race lands exactly on the value set', async () => {
+      const id = await ctx.platform.addProduct({ name: 'Busy', price: 1, stock: 10 });
+      await Promise.all(Array.from({ length: 10 }, () => ctx.platform.getProduct(id))); // open the pool's connections
+      for (let round = 0; round < 3; round++) {
+        await Promise.all([
+          ...Array.from({ length: 4 }, () => ctx.platform.updateStock(id, 1, 'found')),
+          ctx.platform.updateProduct(id, { stock: 25 + round }),
+          ...Array.from({ length: 4 }, () => ctx.platform.updateStock(id, 1, 'found')),
+        ]);
+      }
+      // Replaying the ledger in order, the stock right after each 'stock set' is the value that was set.
+      let running = 0;
+      const landed: number[] = [];
+      for (const m of await ctx.platform.getInventoryMovements(id)) {
+        running += m.delta;
+        if (m.reason === 'stock set') landed.push(running);
+      }
+      expect(landed).toEqual([25, 26, 27]);
+      expect((await ctx.platform.getProduct(id))!.stock).toBe(running);
+    });
+
     it('refuses bad patches and writes nothing', async () => {
       const id = await ctx.platform.addProduct({ name: 'Keep', price: 5, stock: 5 });
       const before = await snapshot(ctx.platform);
