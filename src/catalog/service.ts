@@ -17,6 +17,9 @@ export interface Product {
   stock: number;
   category: string | null;
   imageUrl: string | null;
+  /** Mean of the visible reviews' ratings (rating_sum / rating_count); null without reviews. */
+  averageRating: number | null;
+  reviewCount: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -53,11 +56,13 @@ export interface ProductRow {
   stock: number;
   category: string | null;
   image_url: string | null;
+  rating_sum: number;
+  rating_count: number;
   created_at: string;
   updated_at: string;
 }
 
-export const PRODUCT_COLUMNS = 'id, name, description, price_cents, stock, category, image_url, created_at, updated_at';
+export const PRODUCT_COLUMNS = 'id, name, description, price_cents, stock, category, image_url, rating_sum, rating_count, created_at, updated_at';
 
 export const toProduct = (r: ProductRow): Product => ({
   id: r.id,
@@ -68,6 +73,8 @@ export const toProduct = (r: ProductRow): Product => ({
   stock: r.stock,
   category: r.category,
   imageUrl: r.image_url,
+  averageRating: r.rating_count > 0 ? r.rating_sum / r.rating_count : null,
+  reviewCount: r.rating_count,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
