@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifySchema, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifySchema, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { installAuthentication } from '../auth/hook.js';
 import { RateLimiter } from '../auth/rate-limit.js';
@@ -77,7 +77,7 @@ export async function buildServer(platform: EcommercePlatform, options: ServerOp
     onConstructorPoisoning: 'error',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // One log line per request (below) instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   // JSON only: text/plain (parsed by default) becomes a 415 like every other type, and an empty
