@@ -1,9 +1,9 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { caller } from '../auth/hook.js';
 import { NotFoundError } from '../errors.js';
-import { decodeCursor, page } from '../http/pagination.js';
-import { Cents, IdParams, Limit, Cursor, Money, Nullable, Page, ProductSchema } from '../http/schemas.js';
+import { Cents, IdParams, Money, Nullable, ProductSchema } from '../http/schemas.js';
 import type { Routes } from '../http/types.js';
+import { SearchPageSchema, SearchQuerySchema } from '../search/schemas.js';
 import { MAX_STOCK } from '../validate.js';
 
 const ProductFields = {
@@ -24,20 +24,14 @@ export const catalogRoutes: Routes = (app, { platform }) => {
       config: { auth: 'public' },
       schema: {
         tags: ['catalog'],
-        summary: 'Products by id, optionally in one category',
-        querystring: Type.Object({
-          category: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-          limit: Type.Optional(Limit),
-          cursor: Type.Optional(Cursor),
-        }),
-        response: { 200: Page(ProductSchema) },
+        summary: 'Browse and search products: full-text q, filters, sort, cursor pages and category facets (cached)',
+        querystring: SearchQuerySchema,
+        response: { 200: SearchPageSchema },
       },
     },
     async (request) => {
-      const { category, cursor } = request.query;
-      const limit = request.query.limit ?? 20;
-      const rows = await platform.catalog.listProducts({ category, limit: limit + 1, afterId: decodeCursor(cursor) });
-      return page(rows, limit);
+      const { q, category, minPrice, maxPrice, inStock, minRating, sort, limit, cursor } = request.query;
+      return platform.search({ q, category, minPrice, maxPrice, inStock, minRating, sort, limit, cursor });
     },
   );
 

@@ -21,7 +21,7 @@ export interface SearchQuery {
   inStock?: boolean;
   /** 0–5; products without ratings are excluded when this is above 0. */
   minRating?: number;
-  /** Default: relevance with q, newest without. */
+  /** Default: relevance with q, catalogue order (oldest first, by id) without. */
   sort?: SearchSort;
   /** 1–100, default 20. */
   limit?: number;
@@ -54,7 +54,8 @@ interface Plan {
   inStock: boolean;
   /** Minimum rating ×100, 0 for none. */
   minRating100: number;
-  sort: Exclude<SearchSort, 'relevance'> | 'relevance';
+  /** 'catalog': by id, the order products were added; the default when there is nothing to rank. */
+  sort: SearchSort | 'catalog';
   limit: number;
   after: Position | null;
 }
@@ -65,19 +66,24 @@ interface SortSpec {
   keyType: 'number' | 'string';
 }
 
+/** bm25() column weights: name, description, category. */
+const BM25 = 'bm25(products_fts, 10.0, 1.0, 4.0)';
+
 function sortSpec(sort: Plan['sort'], dialect: Executor['dialect']): SortSpec {
   switch (sort) {
     case 'relevance':
       // bm25() is lower-is-better; ts_rank is negated so both sort ascending.
-      return { key: dialect === 'sqlite' ? 'm.score' : '-ts_rank(search_vector, tsq)', descending: false, keyType: 'number' };
+      return { key: dialect === 'sqlite' ? BM25 : '-ts_rank(search_vector, tsq)', descending: false, keyType: 'number' };
     case 'price_asc':
-      return { key: 'price_cents', descending: false, keyType: 'number' };
+      return { key: 'products.price_cents', descending: false, keyType: 'number' };
     case 'price_desc':
-      return { key: 'price_cents', descending: true, keyType: 'number' };
+      return { key: 'products.price_cents', descending: true, keyType: 'number' };
     case 'newest':
-      return { key: 'created_at', descending: true, keyType: 'string' };
+      return { key: 'products.created_at', descending: true, keyType: 'string' };
     case 'rating':
       return { key: RATING_EXPR, descending: true, keyType: 'number' };
+    case 'catalog':
+      return { key: 'products.id', descending: false, keyType: 'number' };
   }
 }
 
@@ -103,40 +109,57 @@ export function planSearch(query: SearchQuery, dialect: Executor['dialect']): Pl
     minRating100 = Math.round(r.minRating * 100);
   }
   let sort: Plan['sort'] = r.sort === undefined || r.sort === null ? 'relevance' : v.oneOf(r.sort, 'sort', SEARCH_SORTS);
-  if (sort === 'relevance' && terms.length === 0) sort = 'newest';
+  if (sort === 'relevance' && terms.length === 0) sort = 'catalog';
   const limit = r.limit === undefined || r.limit === null ? 20 : v.integer(r.limit, 'limit', 1, MAX_SEARCH_LIMIT);
   const after =
     r.cursor === undefined || r.cursor === null || r.cursor === '' ? null : decodeCursor(r.cursor, sort, sortSpec(sort, dialect).keyType);
   return { terms, category, minCents, maxCents, inStock: r.inStock === true, minRating100, sort, limit, after };
 }
 
-/** FROM clause and WHERE conditions for a plan; `withCategory` false for the facets. */
-function source(plan: Plan, dialect: Executor['dialect'], withCategory: boolean): { from: string; where: string[]; params: unknown[] } {
+interface Source {
+  from: string;
+  /** The product id column of `from`. */
+  id: string;
+  where: string[];
+  params: unknown[];
+}
+
+/**
+ * FROM clause and WHERE conditions of a plan. `withCategory` false for the facets; `needsProducts`
+ * false lets an SQLite text search without filters rank from the FTS index alone.
+ */
+function source(plan: Plan, dialect: Executor['dialect'], withCategory: boolean, needsProducts: boolean): Source {
   const where: string[] = [];
   const params: unknown[] = [];
-  let from = 'products';
-  if (plan.terms.length > 0) {
-    if (dialect === 'sqlite') {
-      // Column weights: name, description, category.
-      from = `products JOIN (SELECT rowid AS match_id, bm25(products_fts, 10.0, 1.0, 4.0) AS score
-        FROM products_fts WHERE products_fts MATCH ?) m ON m.match_id = products.id`;
-      params.push(fts5Query(plan.terms));
-    } else {
-      from = `products CROSS JOIN to_tsquery('simple', ?) AS tsq`;
-      params.push(tsQuery(plan.terms));
-      where.push('search_vector @@ tsq');
-    }
-  }
   const add = (condition: string, ...values: unknown[]) => {
     where.push(condition);
     params.push(...values);
   };
-  if (withCategory && plan.category !== null) add('category = ?', plan.category);
-  if (plan.minCents !== null) add('price_cents >= ?', plan.minCents);
-  if (plan.maxCents !== null) add('price_cents <= ?', plan.maxCents);
-  if (plan.inStock) add('stock > 0');
-  if (plan.minRating100 > 0) add('rating_count > 0 AND rating_sum * 100 >= ? * rating_count', plan.minRating100);
-  return { from, where, params };
+  if (withCategory && plan.category !== null) add('products.category = ?', plan.category);
+  if (plan.minCents !== null) add('products.price_cents >= ?', plan.minCents);
+  if (plan.maxCents !== null) add('products.price_cents <= ?', plan.maxCents);
+  if (plan.inStock) add('products.stock > 0');
+  if (plan.minRating100 > 0) add('products.rating_count > 0 AND products.rating_sum * 100 >= ? * products.rating_count', plan.minRating100);
+  if (plan.terms.length === 0) return { from: 'products', id: 'products.id', where, params };
+  if (dialect === 'postgres') {
+    return {
+      from: `products CROSS JOIN to_tsquery('simple', ?) AS tsq`,
+      id: 'products.id',
+      where: ['search_vector @@ tsq', ...where],
+      params: [tsQuery(plan.terms), ...params],
+    };
+  }
+  // CROSS JOIN fixes the order: matches first, then each match's filter columns from the narrow
+  // lookup index (migration 003), which the planner would not pick by itself without statistics.
+  return {
+    from:
+      where.length > 0 || needsProducts
+        ? 'products_fts CROSS JOIN products INDEXED BY products_lookup_idx ON products.id = products_fts.rowid'
+        : 'products_fts',
+    id: 'products_fts.rowid',
+    where: ['products_fts MATCH ?', ...where],
+    params: [fts5Query(plan.terms), ...params],
+  };
 }
 
 const whereSql = (conditions: string[]) => (conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`);
@@ -163,17 +186,23 @@ export class SearchService {
     return { ...page, facets };
   }
 
+  /**
+   * Sorts only (key, id) of the matches and reads the full rows of the one page afterwards,
+   * so a search matching thousands of products never sorts thousands of descriptions.
+   */
   private async page(plan: Plan): Promise<{ items: Product[]; nextCursor: string | null }> {
     const spec = sortSpec(plan.sort, this.db.dialect);
-    const { from, where, params } = source(plan, this.db.dialect, true);
+    const { from, id, where, params } = source(plan, this.db.dialect, true, plan.sort !== 'relevance');
     if (plan.after) {
-      where.push(`(${spec.key}, id) ${spec.descending ? '<' : '>'} (?, ?)`);
+      where.push(`(${spec.key}, ${id}) ${spec.descending ? '<' : '>'} (?, ?)`);
       params.push(plan.after.key, plan.after.id);
     }
     const dir = spec.descending ? 'DESC' : 'ASC';
     const rows = await this.db.all<ProductRow & { sort_key: number | string }>(
-      `SELECT ${PRODUCT_COLUMNS}, ${spec.key} AS sort_key FROM ${from} ${whereSql(where)}
-       ORDER BY ${spec.key} ${dir}, id ${dir} LIMIT ?`,
+      `SELECT ${PRODUCT_COLUMNS}, page.sort_key AS sort_key FROM (
+         SELECT ${id} AS page_id, ${spec.key} AS sort_key FROM ${from} ${whereSql(where)}
+         ORDER BY ${spec.key} ${dir}, ${id} ${dir} LIMIT ?
+       ) page JOIN products ON products.id = page.page_id ORDER BY page.sort_key ${dir}, page.page_id ${dir}`,
       [...params, plan.limit + 1],
     );
     const more = rows.length > plan.limit;
@@ -186,13 +215,13 @@ export class SearchService {
   }
 
   private async facets(plan: Plan): Promise<Facet[]> {
-    const { from, where, params } = source(plan, this.db.dialect, false);
-    where.push('category IS NOT NULL');
+    const { from, where, params } = source(plan, this.db.dialect, false, true);
+    where.push('products.category IS NOT NULL');
     const rows = await this.db.all<{ category: string; n: number }>(
-      `SELECT category, COUNT(*) AS n FROM ${from} ${whereSql(where)} GROUP BY category ORDER BY n DESC, category LIMIT ${MAX_FACETS}`,
+      `SELECT products.category AS category, COUNT(*) AS n FROM ${from} ${whereSql(where)}
+       GROUP BY products.category ORDER BY n DESC, category LIMIT ${MAX_FACETS}`,
       params,
     );
     return rows.map((r) => ({ category: r.category, count: Number(r.n) }));
   }
 }
-

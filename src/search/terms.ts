@@ -21,8 +21,14 @@ export function searchTerms(q: string): string[] {
   return terms;
 }
 
-/** FTS5: every word as a quoted prefix ("wire"* "mou"*), all required. */
-export const fts5Query = (terms: readonly string[]): string => terms.map((t) => `"${t}"*`).join(' ');
+/**
+ * Every word matches as a prefix ("lap" finds "Laptop"), except a one-letter word that is not the
+ * last of several: a lone "l" would rank a third of the catalog, while "wireless m" is cheap.
+ */
+const prefix = (terms: readonly string[], i: number): boolean => terms[i]!.length > 1 || (i === terms.length - 1 && terms.length > 1);
 
-/** PostgreSQL to_tsquery: every word as a quoted prefix ('wire':* & 'mou':*). */
-export const tsQuery = (terms: readonly string[]): string => terms.map((t) => `'${t}':*`).join(' & ');
+/** FTS5: quoted words, all required ("wire"* "mou"*). */
+export const fts5Query = (terms: readonly string[]): string => terms.map((t, i) => `"${t}"${prefix(terms, i) ? '*' : ''}`).join(' ');
+
+/** PostgreSQL to_tsquery: quoted words, all required ('wire':* & 'mou':*). */
+export const tsQuery = (terms: readonly string[]): string => terms.map((t, i) => `'${t}'${prefix(terms, i) ? ':*' : ''}`).join(' & ');

@@ -1,0 +1,28 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { Limit, Money, Nullable, ProductSchema, StringEnum } from '../http/schemas.js';
+import { SEARCH_SORTS } from './service.js';
+
+/** GET /api/products query string: search text, filters, sort and keyset page. */
+export const SearchQuerySchema = Type.Object({
+  q: Type.Optional(
+    Type.String({ description: 'Words to find in name, description and category; each matches as a prefix ("wire mou"). Punctuation and operators are ignored.' }),
+  ),
+  category: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  minPrice: Type.Optional(Money),
+  maxPrice: Type.Optional(Money),
+  inStock: Type.Optional(Type.Boolean({ description: 'Only products with stock > 0' })),
+  minRating: Type.Optional(Type.Number({ minimum: 0, maximum: 5, description: 'Minimum average rating; unrated products are left out' })),
+  sort: Type.Optional(
+    StringEnum(SEARCH_SORTS, { description: 'Default: relevance with q, catalogue order (oldest first) without' }),
+  ),
+  limit: Type.Optional(Limit),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 400, description: 'The nextCursor of the previous page (same query and sort)' })),
+});
+
+export const SearchPageSchema = Type.Object({
+  items: Type.Array(ProductSchema),
+  nextCursor: Nullable(Type.String()),
+  facets: Type.Array(Type.Object({ category: Type.String(), count: Type.Integer() }), {
+    description: 'Matching products per category, computed without the category filter',
+  }),
+});
