@@ -3,7 +3,7 @@ import { isPostgresUrl } from '../db/open.js';
 import { DiskImageStore, type ImageStore } from './store.js';
 
 export interface ImageOptions {
-  /** Where uploaded images are kept; default: an `images` folder next to the SQLite file, else ./data/images. */
+  /** Where uploaded images are kept; default: IMAGE_DIR, else an `images` folder next to the SQLite file, else ./data/images. */
   imageDir?: string;
   /** Another store (e.g. S3-compatible); overrides imageDir. */
   imageStore?: ImageStore;
@@ -13,7 +13,8 @@ export interface ImageOptions {
 
 export function imageStoreFor(target: string, options: ImageOptions): ImageStore {
   if (options.imageStore) return options.imageStore;
-  if (options.imageDir) return new DiskImageStore(options.imageDir);
+  const dir = options.imageDir ?? process.env.IMAGE_DIR;
+  if (dir) return new DiskImageStore(dir);
   const file = target.startsWith('sqlite:') ? target.slice('sqlite:'.length).replace(/^\/\//, '') : target;
   if (isPostgresUrl(target) || file === ':memory:' || file === '') return new DiskImageStore(join('data', 'images'));
   return new DiskImageStore(join(dirname(file), 'images'));

@@ -112,6 +112,8 @@ describe.each(backends)('discount codes on $name', (backend) => {
     const e = await expectError(ctx.platform.createOrder(c), DiscountInvalidError, 'discount_invalid');
     expect(e.reason).toBe('expired');
     expect(await snapshot(ctx.platform)).toEqual(before);
+    expect((await ctx.platform.listDiscountCodes())[0]!.redemptionCount).toBe(0);
+    expect(await ctx.platform.query('SELECT * FROM discount_redemptions')).toEqual([]);
     await ctx.platform.updateDiscountCode('SOON', { active: false, validUntil: iso(DAY) });
     expect((await expectError(ctx.platform.createOrder(c), DiscountInvalidError, 'discount_invalid')).reason).toBe('inactive');
     await ctx.platform.removeDiscount(c);
