@@ -92,6 +92,33 @@ describe.each(backends)('shopping API on $name', (backend) => {
     expect((await s.call('PATCH', '/api/admin/discount-codes/NOPE', { token: admin.token, body: { active: false } })).status).toBe(404);
   });
 
+  it('concurrent HTTP checkouts never redeem a code more often than allowed; a cancel gives a use back', async () => {
+    await s.call('POST', '/api/admin/discount-codes', { token: admin.token, body: { code: 'FLASH', type: 'fixed', value: 5, maxRedemptions: 4 } });
+    const shoppers = await Promise.all(Array.from({ length: 12 }, () => s.shopper()));
+    for (const sh of shoppers) {
+      await s.call('POST', '/api/cart/items', { token: sh.token, body: { productId, quantity: 1 } });
+      expect((await s.call('POST', '/api/cart/discount', { token: sh.token, body: { code: 'flash' } })).body.totalCents).toBe(1499);
+    }
+    const results = await Promise.all(
+      shoppers.map((sh, i) => s.call('POST', '/api/orders', { token: sh.token, headers: { 'idempotency-key': `flash-${i}` }, body: { expectedTotalCents: 1499 } })),
+    );
+    const ok = results.filter((r) => r.status === 201);
+    const refused = results.filter((r) => r.status !== 201);
+    expect(ok).toHaveLength(4);
+    expect(refused.map((r) => [r.status, r.body.error.code, r.body.error.details.reason])).toEqual(Array(8).fill([422, 'discount_invalid', 'exhausted']));
+    expect((await s.platform.getProduct(productId))?.stock).toBe(46);
+    const codes = await s.call('GET', '/api/admin/discount-codes', { token: admin.token });
+    expect(codes.body.items[0].redemptionCount).toBe(4);
+    // A refused shopper retries with the same key once a use is free again: the failure stored nothing.
+    const winner = shoppers[results.indexOf(ok[0]!)]!;
+    expect((await s.call('POST', `/api/orders/${ok[0]!.body.order.id}/cancel`, { token: winner.token })).status).toBe(200);
+    expect((await s.call('GET', '/api/admin/discount-codes', { token: admin.token })).body.items[0].redemptionCount).toBe(3);
+    const loser = results.findIndex((r) => r.status !== 201);
+    const retry = await s.call('POST', '/api/orders', { token: shoppers[loser]!.token, headers: { 'idempotency-key': `flash-${loser}` }, body: { expectedTotalCents: 1499 } });
+    expect(retry.status).toBe(201);
+    expect(retry.body.order).toMatchObject({ discountCode: 'FLASH', discountCents: 500, totalCents: 1499 });
+  });
+
   it('images: multipart upload (201), type by content (415), size limit (413), list, serve with ETag/304, delete', async () => {
     const upload = (bytes: Buffer, name: string, type: string, token = admin.token) => {
       const form = new FormData();
