@@ -117,7 +117,8 @@ function documentRoute(route: { url: string; schema?: FastifySchema; config?: un
   if (!route.url.startsWith('/api/')) return;
   const level = (route.config as { auth?: AuthLevel } | undefined)?.auth ?? 'customer';
   const schema = (route.schema ??= {}) as Record<string, unknown>;
-  if (level !== 'public') schema.security = [{ bearerAuth: [] }, { cookieAuth: [] }];
+  // OpenAPI: `{}` among the alternatives means the credentials are optional.
+  if (level !== 'public') schema.security = [...(level === 'optional' ? [{}] : []), { bearerAuth: [] }, { cookieAuth: [] }];
   if (level === 'admin') schema.description = `${String(schema.description ?? '')} Administrators only.`.trim();
   const response = (schema.response ??= {}) as Record<string, unknown>;
   response['4xx'] ??= ErrorSchema;
@@ -206,7 +207,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
 /** Creates the admin account unless that email already has one (several processes may race: a conflict is fine). */
 async function ensureAdmin(platform: EcommercePlatform, app: App, email: string, password: string): Promise<void> {
   const auth = new AuthService(platform.db);
-  if (await auth.hasAccount(email)) return;
+  if (await auth.hasAccount(email)) {
+    const customer = await platform.customers.findByEmail(email);
+    if (customer && (await auth.roleOf(customer.id)) !== 'admin') app.log.warn({ email }, 'ADMIN_EMAIL has a customer account, not an admin one; left as it is');
+    return;
+  }
   try {
     await auth.createAdmin({ email, password });
     app.log.info({ email }, 'created the admin account');
