@@ -1,3 +1,5 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, DiscountInvalidError, EmptyCartError, NotFoundError, ValidationError, type EcommercePlatform } from '../../src/index.js';
 import { discountCents } from '../../src/promotions/discount.js';
@@ -197,6 +199,35 @@ describe.each(backends)('discount codes on $name', (backend) => {
     for (const r of ok) expect(await ctx.platform.getOrder(r.value)).toMatchObject({ subtotalCents: 2000, discountCents: 1000, totalCents: 1000 });
     const [orders] = await ctx.platform.query('SELECT COUNT(*) AS n FROM orders');
     expect(Number(orders!.n)).toBe(10);
+    await assertLedgerInvariant(ctx.platform);
+  });
+
+  it('4 OS processes race 40 shoppers for a code limited to 10 uses: exactly 10 redemptions', async () => {
+    const p = await ctx.platform.addProduct({ name: 'Deal', price: 10, stock: 100 });
+    await ctx.platform.createDiscountCode({ code: 'PROC', type: 'fixed', value: 1, maxRedemptions: 10 });
+    const shoppers = await Promise.all(Array.from({ length: 40 }, () => shopper(ctx.platform, p, 1)));
+    await Promise.all(shoppers.map((c) => ctx.platform.applyDiscount(c, 'PROC')));
+    const worker = fileURLToPath(new URL('../race-worker.ts', import.meta.url));
+    const outcomes = await Promise.all(
+      [0, 1, 2, 3].map(
+        (w) =>
+          new Promise<{ ok: number; other: string[] }>((resolve, reject) => {
+            const child = fork(worker, [ctx.url, JSON.stringify(shoppers.filter((_, i) => i % 4 === w))], {
+              execArgv: ['--import', 'tsx'],
+              stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+            });
+            child.on('message', (m) => resolve(m as { ok: number; other: string[] }));
+            child.on('error', reject);
+            child.on('exit', (code) => code !== 0 && reject(new Error(`worker exited with ${code}`)));
+          }),
+      ),
+    );
+    expect(outcomes.reduce((n, o) => n + o.ok, 0)).toBe(10);
+    const refused = outcomes.flatMap((o) => o.other);
+    expect(refused).toHaveLength(30);
+    for (const r of refused) expect(r).toMatch(/^DiscountInvalidError: The discount code PROC has been used up/);
+    expect((await ctx.platform.listDiscountCodes())[0]!.redemptionCount).toBe(10);
+    expect((await ctx.platform.getProduct(p))?.stock).toBe(90);
     await assertLedgerInvariant(ctx.platform);
   });
 
