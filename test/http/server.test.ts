@@ -21,6 +21,8 @@ describe.each(backends)('server basics on $name', (backend) => {
     expect(a.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const b = await s.call('GET', '/healthz', { headers: { 'x-request-id': 'trace-123' } });
     expect(b.headers.get('x-request-id')).toBe('trace-123');
+    const c = await s.call('GET', '/healthz', { headers: { 'x-request-id': `${'x'.repeat(200)} {"forged":1}` } });
+    expect(c.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('serves an OpenAPI 3.1 document of every API route, with security and the error shape', async () => {
