@@ -22,13 +22,35 @@ export function searchTerms(q: string): string[] {
 }
 
 /**
- * Every word matches as a prefix ("lap" finds "Laptop"), except a one-letter word that is not the
- * last of several: a lone "l" would rank a third of the catalog, while "wireless m" is cheap.
+ * Name and category match every word as a prefix ("lap" finds "Laptop"), except a one-letter word
+ * that is not the last of several: a lone "l" would rank a third of the catalog, "wireless m" is cheap.
  */
 const prefix = (terms: readonly string[], i: number): boolean => terms[i]!.length > 1 || (i === terms.length - 1 && terms.length > 1);
 
-/** FTS5: quoted words, all required ("wire"* "mou"*). */
-export const fts5Query = (terms: readonly string[]): string => terms.map((t, i) => `"${t}"${prefix(terms, i) ? '*' : ''}`).join(' ');
+/**
+ * Descriptions match whole words only, and never these: a prefix or a filler word found in
+ * thousands of descriptions ("for", "com…") would rank most of the catalog for a word the shopper
+ * is still typing, while the product they mean is found by its name.
+ */
+const DESCRIPTION_STOPWORDS = new Set(
+  'a an and any are as at be by for from has in into is it its of on or our that the this to with you your'.split(' '),
+);
+const inDescription = (term: string) => !DESCRIPTION_STOPWORDS.has(term);
 
-/** PostgreSQL to_tsquery: quoted words, all required ('wire':* & 'mou':*). */
-export const tsQuery = (terms: readonly string[]): string => terms.map((t, i) => `'${t}'${prefix(terms, i) ? ':*' : ''}`).join(' & ');
+/** FTS5: per word `({name category}: "wire"* OR description: "wire")`, all words required. */
+export const fts5Query = (terms: readonly string[]): string =>
+  terms
+    .map((t, i) => {
+      const named = `{name category}: "${t}"${prefix(terms, i) ? '*' : ''}`;
+      return inDescription(t) ? `(${named} OR description: "${t}")` : `(${named})`;
+    })
+    .join(' AND ');
+
+/** PostgreSQL to_tsquery, the same over the vector's weights (A name, B category, C description). */
+export const tsQuery = (terms: readonly string[]): string =>
+  terms
+    .map((t, i) => {
+      const named = `'${t}':${prefix(terms, i) ? '*' : ''}AB`;
+      return inDescription(t) ? `(${named} | '${t}':C)` : named;
+    })
+    .join(' & ');

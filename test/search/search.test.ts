@@ -62,6 +62,12 @@ describe.each(backends)('search on $name', (backend) => {
     expect(names((await ctx.platform.search({ q: 'LAPTOP pro' })).items)).toEqual(['Laptop Pro 15']);
     expect(names((await ctx.platform.search({ q: 'garden' })).items)).toEqual(['Garden Hose']); // category text too
     expect((await ctx.platform.search({ q: 'laptopz' })).items).toEqual([]);
+    // Descriptions match whole words: "lap" finds laptops by name, not the lamp described as "for a laptop desk"…
+    expect(names((await ctx.platform.search({ q: 'lap' })).items).sort()).toEqual(['Laptop Pro 15', 'Laptop Sleeve']);
+    expect(names((await ctx.platform.search({ q: 'ergonomic' })).items)).toEqual(['Wireless Mouse']);
+    expect((await ctx.platform.search({ q: 'ergo' })).items).toEqual([]);
+    // …and never by filler words.
+    expect((await ctx.platform.search({ q: 'for' })).items).toEqual([]);
   });
 
   it('folds accents both ways', async () => {
@@ -99,7 +105,8 @@ describe.each(backends)('search on $name', (backend) => {
     // Without words there is nothing to rank by: catalogue order.
     expect(await s('relevance')).toEqual(['Wireless Mouse', 'Laptop Pro 15', 'Mouse Pad', 'Laptop Sleeve', 'Garden Hose', 'Desk Lamp', 'Café Crème Mug']);
     expect((await ctx.platform.search({})).items.map((p) => p.id)).toEqual(Object.values(ids));
-    expect(await s('price_desc', 'lap')).toEqual(['Laptop Pro 15', 'Desk Lamp', 'Laptop Sleeve']);
+    expect(await s('price_desc', 'lap')).toEqual(['Laptop Pro 15', 'Laptop Sleeve']);
+    expect(await s('price_desc', 'laptop')).toEqual(['Laptop Pro 15', 'Desk Lamp', 'Laptop Sleeve']);
   });
 
   it('cursor pagination walks every result exactly once, in order, for every sort', async () => {
