@@ -30,7 +30,7 @@ function cookieToken(header: string | undefined): string | undefined {
  */
 export function installAuthentication(app: App, auth: AuthService): void {
   app.decorateRequest('auth', null);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const level = authLevelOf(request);
     if (level === 'public') return;
     const header = request.headers.authorization;
@@ -58,6 +58,8 @@ export function installAuthentication(app: App, auth: AuthService): void {
     }
     if (level === 'admin' && session.role !== 'admin') throw new ForbiddenError('This needs an administrator');
     request.auth = { ...session, via };
+    // A signed-in caller's responses are theirs alone: no shared or browser cache keeps them.
+    reply.header('cache-control', 'private, no-store');
   });
 }
 

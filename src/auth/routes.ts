@@ -31,6 +31,7 @@ export const authRoutes: Routes = (app, { auth }) => {
     const maxAge = Math.floor(auth.sessionTtlMs / 1000);
     const secure = app.settings.cookieSecure ? '; Secure' : '';
     reply.header('set-cookie', `${SESSION_COOKIE}=${s.token}; Path=/api; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`);
+    reply.header('cache-control', 'no-store');
     return { customer: s.customer, role: s.role, token: s.token, csrfToken: csrfTokenFor(s.token), expiresAt: s.expiresAt };
   };
 

@@ -33,6 +33,7 @@ describe.each(backends)('journeys over HTTP on $name', (backend) => {
     const login = await s.call('POST', '/api/auth/login', { body: { email: 'ada@example.com', password: 'analytical engine' } });
     expect(login.status).toBe(200);
     expect(login.headers.get('set-cookie')).toMatch(/^sk_session=[\w-]+; Path=\/api; HttpOnly; SameSite=Strict; Max-Age=604800/);
+    expect(login.headers.get('cache-control')).toBe('no-store');
     const token = login.body.token as string;
 
     const categories = await s.call('GET', '/api/categories');
@@ -72,7 +73,9 @@ describe.each(backends)('journeys over HTTP on $name', (backend) => {
     cart = await s.call('POST', '/api/cart/items', { token, body: { productId: book, quantity: 1 } });
     cart = await s.call('DELETE', `/api/cart/items/${book}`, { token });
     expect(cart.body).toMatchObject({ itemCount: 2, totalCents: 102998, total: 1029.98 });
-    expect((await s.call('GET', '/api/cart', { token })).body).toEqual(cart.body);
+    const fetched = await s.call('GET', '/api/cart', { token });
+    expect(fetched.body).toEqual(cart.body);
+    expect(fetched.headers.get('cache-control')).toBe('private, no-store');
 
     // Checkout.
     const placed = await s.call('POST', '/api/orders', { token, body: { expectedTotalCents: 102998 } });
