@@ -55,6 +55,10 @@ describe.each(backends)('shopping API on $name', (backend) => {
       [1999, 2499, admin.id],
     ]);
     expect(history.body.lowestPrice30d).toBe(19.99);
+    const first = await s.call('GET', `/api/products/${productId}/price-history?limit=1`, { token: admin.token });
+    expect(first.body.items.map((h: { newPriceCents: number }) => h.newPriceCents)).toEqual([1499]);
+    const rest = await s.call('GET', `/api/products/${productId}/price-history?limit=1&cursor=${first.body.nextCursor}`, { token: admin.token });
+    expect(rest.body).toMatchObject({ nextCursor: null, items: [{ newPriceCents: 2499 }] });
     const shopper = await s.shopper();
     expect((await s.call('GET', `/api/products/${productId}/price-history`, { token: shopper.token })).status).toBe(403);
     const product = await s.call('GET', `/api/products/${productId}`);
