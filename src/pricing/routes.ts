@@ -32,7 +32,8 @@ export const priceHistoryRoutes: Routes = (app, { platform }) => {
           200: Type.Object({
             items: Type.Array(PriceChangeSchema),
             nextCursor: Nullable(Type.String()),
-            lowestPrice30d: Nullable(Type.Number()), lowestPrice30dCents: Nullable(Type.Integer()),
+            lowestPrice30d: Nullable(Type.Number()),
+            lowestPrice30dCents: Nullable(Type.Integer()),
           }),
         },
       },
