@@ -35,32 +35,31 @@ describe.each(backends)('customers on $name', (backend) => {
     expect(await snapshot(ctx.platform)).toEqual(before);
   });
 
-  it.each(['not-an-email', 'a@b', '@example.com', 'a b@example.com', 'a@@example.com', ''])('refuses malformed email %j', async (email) => {
+  it('refuses malformed emails, empty names and wrong types from plain JS, writing nothing', async () => {
     const before = await snapshot(ctx.platform);
-    await expectError(ctx.platform.createCustomer({ email, name: 'X' }), ValidationError, 'validation_failed');
+    for (const email of ['not-an-email', 'a@b', '@example.com', 'a b@example.com', 'a@@example.com', '']) {
+      await expectError(ctx.platform.createCustomer({ email, name: 'X' }), ValidationError, 'validation_failed', `email ${JSON.stringify(email)}`);
+    }
+    for (const name of ['', '   ']) {
+      await expectError(ctx.platform.createCustomer({ email: 'x@example.com', name }), ValidationError, 'validation_failed', `name ${JSON.stringify(name)}`);
+    }
+    const wrong: [string, unknown][] = [
+      ['number email', { email: 42, name: 'X' }],
+      ['missing email', { name: 'X' }],
+      ['number name', { email: 'x@example.com', name: 7 }],
+      ['null name', { email: 'x@example.com', name: null }],
+      ['object address', { email: 'x@example.com', name: 'X', address: { street: 'a' } }],
+      ['number phone', { email: 'x@example.com', name: 'X', phone: 5551234 }],
+      ['unknown field', { email: 'x@example.com', name: 'X', nickname: 'y' }],
+      ['array input', [{ email: 'x@example.com', name: 'X' }]],
+      ['null input', null],
+      ['string input', 'x@example.com'],
+    ];
+    for (const [label, input] of wrong) {
+      const err = await expectError(ctx.platform.createCustomer(untyped<NewCustomer>(input)), ValidationError, 'validation_failed', label);
+      expect(err.details.length, label).toBeGreaterThan(0);
+    }
     expect(await snapshot(ctx.platform)).toEqual(before);
-  });
-
-  it.each(['', '   '])('refuses an empty name %j', async (name) => {
-    await expectError(ctx.platform.createCustomer({ email: 'x@example.com', name }), ValidationError, 'validation_failed');
-    expect((await snapshot(ctx.platform)).customers).toEqual([]);
-  });
-
-  it.each<[string, unknown]>([
-    ['number email', { email: 42, name: 'X' }],
-    ['missing email', { name: 'X' }],
-    ['number name', { email: 'x@example.com', name: 7 }],
-    ['null name', { email: 'x@example.com', name: null }],
-    ['object address', { email: 'x@example.com', name: 'X', address: { street: 'a' } }],
-    ['number phone', { email: 'x@example.com', name: 'X', phone: 5551234 }],
-    ['unknown field', { email: 'x@example.com', name: 'X', nickname: 'y' }],
-    ['array input', [{ email: 'x@example.com', name: 'X' }]],
-    ['null input', null],
-    ['string input', 'x@example.com'],
-  ])('refuses wrong input from plain JS: %s', async (_label, input) => {
-    const err = await expectError(ctx.platform.createCustomer(untyped<NewCustomer>(input)), ValidationError, 'validation_failed');
-    expect(err.details.length).toBeGreaterThan(0);
-    expect((await snapshot(ctx.platform)).customers).toEqual([]);
   });
 
   it('names the unknown field in the error', async () => {

@@ -2,7 +2,11 @@ import { afterEach, beforeEach, expect } from 'vitest';
 import type { EcommercePlatform, Row } from '../../src/index.js';
 import { openFresh, type Backend } from '../backends.js';
 
-/** A fresh platform per test on the given backend; read `ctx.platform` inside tests. */
+/**
+ * A fresh platform per test on the given backend; read `ctx.platform` inside tests.
+ * A fresh PostgreSQL schema costs seconds on a busy machine, so cases that only refuse (and write
+ * nothing, which they assert) share one test instead of each getting their own database.
+ */
 export function usePlatform(backend: Backend): { platform: EcommercePlatform; url: string } {
   const ctx = {} as { platform: EcommercePlatform; url: string };
   let dispose: () => Promise<void> = async () => undefined;
@@ -33,6 +37,7 @@ export async function expectError<E extends Error>(
   promise: Promise<unknown>,
   type: abstract new (...args: never[]) => E,
   code: string,
+  label = '',
 ): Promise<E> {
   let caught: unknown;
   try {
@@ -40,8 +45,8 @@ export async function expectError<E extends Error>(
   } catch (e) {
     caught = e;
   }
-  expect(caught, 'expected a rejection').toBeInstanceOf(type);
-  expect((caught as { code?: string }).code).toBe(code);
+  expect(caught, `${label}: expected a rejection`).toBeInstanceOf(type);
+  expect((caught as { code?: string }).code, label).toBe(code);
   return caught as E;
 }
 

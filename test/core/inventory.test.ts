@@ -33,18 +33,12 @@ describe.each(backends)('inventory on $name', (backend) => {
     await expectError(ctx.platform.updateStock(id, -1), InsufficientStockError, 'insufficient_stock');
   });
 
-  it.each<[string, unknown]>([
-    ['zero', 0],
-    ['fractional', 1.5],
-    ['NaN', NaN],
-    ['Infinity', Infinity],
-    ['string', '5'],
-    ['null', null],
-    ['huge', 1e12],
-  ])('refuses a %s delta', async (_label, delta) => {
+  it('refuses a zero, fractional or non-number delta and writes nothing', async () => {
     const id = await ctx.platform.addProduct({ name: 'W', price: 2, stock: 3 });
     const before = await snapshot(ctx.platform);
-    await expectError(ctx.platform.updateStock(id, untyped(delta)), ValidationError, 'validation_failed');
+    for (const delta of [0, 1.5, NaN, Infinity, '5', null, 1e12]) {
+      await expectError(ctx.platform.updateStock(id, untyped(delta)), ValidationError, 'validation_failed', `delta ${String(delta)}`);
+    }
     expect(await snapshot(ctx.platform)).toEqual(before);
   });
 

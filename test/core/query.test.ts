@@ -79,17 +79,18 @@ describe.each(backends)('query() on $name', (backend) => {
     await expectError(ctx.platform.query(''), ValidationError, 'validation_failed');
   });
 
-  it.each(WRITES)('refuses %j and writes nothing', async (sql) => {
+  it('refuses every write, however phrased, and writes nothing', async () => {
     await seed();
     const before = await snapshot(ctx.platform);
-    await expectError(ctx.platform.query(sql), ValidationError, 'validation_failed');
-    expect(await snapshot(ctx.platform)).toEqual(before);
-    const tables = await ctx.platform.query(
+    const evil =
       backend.name === 'sqlite'
         ? "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name LIKE 'evil%'"
-        : "SELECT tablename AS name FROM pg_tables WHERE tablename LIKE 'evil%'",
-    );
-    expect(tables).toEqual([]);
+        : "SELECT tablename AS name FROM pg_tables WHERE tablename LIKE 'evil%'";
+    for (const sql of WRITES) {
+      await expectError(ctx.platform.query(sql), ValidationError, 'validation_failed', sql);
+      expect(await snapshot(ctx.platform), sql).toEqual(before);
+      expect(await ctx.platform.query(evil), sql).toEqual([]);
+    }
     // The engine still works normally afterwards.
     const c = await ctx.platform.createCustomer({ email: 'after@example.com', name: 'After' });
     expect(await ctx.platform.getCustomer(c)).not.toBeNull();
