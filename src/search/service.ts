@@ -69,7 +69,18 @@ interface SortSpec {
 /** bm25() column weights: name, description, category. */
 const BM25 = 'bm25(products_fts, 10.0, 1.0, 4.0)';
 
-function sortSpec(sort: Plan['sort'], dialect: Executor['dialect']): SortSpec {
+function sortSpec(sort: Plan['sort'], dialect: Executor['dialect'], textSearch = false): SortSpec {
+  const spec = baseSortSpec(sort, dialect);
+  // PostgreSQL would otherwise walk a sort index and test every row against the text query,
+  // which for a rare word reads most of the table; as an expression the key has no index, so the
+  // matches come from the GIN index and only they are sorted.
+  if (textSearch && dialect === 'postgres' && sort !== 'relevance') {
+    return { ...spec, key: spec.keyType === 'number' ? `(${spec.key}) + 0` : `(${spec.key}) || ''` };
+  }
+  return spec;
+}
+
+function baseSortSpec(sort: Plan['sort'], dialect: Executor['dialect']): SortSpec {
   switch (sort) {
     case 'relevance':
       // bm25() is lower-is-better; ts_rank is negated so both sort ascending.
@@ -191,7 +202,7 @@ export class SearchService {
    * so a search matching thousands of products never sorts thousands of descriptions.
    */
   private async page(plan: Plan): Promise<{ items: Product[]; nextCursor: string | null }> {
-    const spec = sortSpec(plan.sort, this.db.dialect);
+    const spec = sortSpec(plan.sort, this.db.dialect, plan.terms.length > 0);
     const { from, id, where, params } = source(plan, this.db.dialect, true, plan.sort !== 'relevance');
     if (plan.after) {
       where.push(`(${spec.key}, ${id}) ${spec.descending ? '<' : '>'} (?, ?)`);
