@@ -147,6 +147,10 @@ export class EcommercePlatform {
   readImage(hash: string): Promise<{ bytes: Buffer; mime: ImageMime } | null> {
     return this.images.read(hash);
   }
+  /** Deletes image files no product uses any more (untouched for `graceMs`, default an hour). */
+  sweepImages(graceMs?: number): Promise<number> {
+    return this.images.sweep(graceMs);
+  }
   getCategories(): Promise<Category[]> {
     return this.catalogCache.read('categories', () => this.catalog.getCategories());
   }

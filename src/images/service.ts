@@ -125,6 +125,28 @@ export class ImageService {
     return this.list(pid);
   }
 
+  /**
+   * Deletes stored files no image row references (deleting an image keeps its file, as other
+   * products may share the bytes). Only files untouched for `graceMs` go: an upload writes its file
+   * before its row, and reusing an existing file refreshes its time. Returns the number deleted.
+   */
+  async sweep(graceMs = 60 * 60 * 1000): Promise<number> {
+    const store = this.store;
+    if (!store.list || !store.delete) return 0;
+    const cutoff = Date.now() - v.integer(graceMs, 'graceMs', 0, Number.MAX_SAFE_INTEGER);
+    const candidates: string[] = [];
+    for await (const file of store.list()) if (file.modifiedAt.getTime() <= cutoff) candidates.push(file.hash);
+    if (candidates.length === 0) return 0;
+    const referenced = new Set((await this.db.all<{ content_hash: string }>('SELECT DISTINCT content_hash FROM product_images')).map((r) => r.content_hash));
+    let deleted = 0;
+    for (const hash of candidates) {
+      if (referenced.has(hash)) continue;
+      await store.delete(hash);
+      deleted++;
+    }
+    return deleted;
+  }
+
   /** The bytes behind /images/:hash, or null. */
   read(hash: string): Promise<{ bytes: Buffer; mime: ImageMime } | null> {
     return this.store.get(hash);

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { sniffImage, type ImageMime } from './sniff.js';
@@ -13,6 +13,9 @@ export interface ImageStore {
   get(hash: string): Promise<{ bytes: Buffer; mime: ImageMime } | null>;
   /** The public URL the image is served at. */
   url(hash: string): string;
+  /** For the sweep of unreferenced files: every stored hash with its last write time. */
+  list?(): AsyncIterable<{ hash: string; modifiedAt: Date }>;
+  delete?(hash: string): Promise<void>;
 }
 
 export const HASH = /^[0-9a-f]{64}$/;
@@ -31,7 +34,12 @@ export class DiskImageStore implements ImageStore {
 
   async put(hash: string, bytes: Buffer): Promise<void> {
     const path = this.path(hash);
-    if (await stat(path).then(() => true, () => false)) return;
+    if (await stat(path).then(() => true, () => false)) {
+      // Refresh the time so a sweep's grace period protects a file being reused right now.
+      const t = new Date();
+      await utimes(path, t, t);
+      return;
+    }
     await mkdir(join(this.dir, hash.slice(0, 2)), { recursive: true });
     // Write then rename: a reader never sees a half-written file, and concurrent puts of one hash are harmless.
     const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
@@ -54,5 +62,23 @@ export class DiskImageStore implements ImageStore {
 
   url(hash: string): string {
     return `${this.urlPrefix}${hash}`;
+  }
+
+  async *list(): AsyncIterable<{ hash: string; modifiedAt: Date }> {
+    const fanout = await readdir(this.dir).catch(() => [] as string[]);
+    for (const sub of fanout) {
+      if (!/^[0-9a-f]{2}$/.test(sub)) continue;
+      for (const name of await readdir(join(this.dir, sub))) {
+        if (!HASH.test(name)) continue;
+        const info = await stat(join(this.dir, sub, name)).catch(() => null);
+        if (info) yield { hash: name, modifiedAt: info.mtime };
+      }
+    }
+  }
+
+  async delete(hash: string): Promise<void> {
+    await unlink(this.path(hash)).catch((e: { code?: string }) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
   }
 }

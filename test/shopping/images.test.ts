@@ -86,6 +86,22 @@ describe.each(backends)('product images on $name', (backend) => {
     expect(existsSync(join(ctx.dir, createHash('sha256').update(renamedText).digest('hex').slice(0, 2)))).toBe(false);
   });
 
+  it('the sweep deletes only unreferenced files past the grace period', async () => {
+    const [a, b] = [await ctx.platform.addProduct({ name: 'A', price: 1, stock: 1 }), await ctx.platform.addProduct({ name: 'B', price: 1, stock: 1 })];
+    const shared = await ctx.platform.addProductImage(a, png(2, 2));
+    await ctx.platform.addProductImage(b, png(2, 2)); // the same bytes: one file
+    const lonely = await ctx.platform.addProductImage(a, jpeg(3, 3));
+    await ctx.platform.removeProductImage(a, shared.id);
+    await ctx.platform.removeProductImage(a, lonely.id);
+    const file = (hash: string) => join(ctx.dir, hash.slice(0, 2), hash);
+    expect(await ctx.platform.sweepImages()).toBe(0); // within the grace period
+    expect(existsSync(file(lonely.hash))).toBe(true);
+    expect(await ctx.platform.sweepImages(0)).toBe(1);
+    expect(existsSync(file(lonely.hash))).toBe(false);
+    expect(existsSync(file(shared.hash))).toBe(true); // still product B's image
+    expect((await ctx.platform.readImage(shared.hash))?.mime).toBe('image/png');
+  });
+
   it('concurrent uploads to one product get distinct positions', async () => {
     const p = await ctx.platform.addProduct({ name: 'Gallery', price: 1, stock: 1 });
     await Promise.all(Array.from({ length: 12 }, (_, i) => ctx.platform.addProductImage(p, png(i + 1, 1))));
