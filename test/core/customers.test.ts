@@ -62,6 +62,16 @@ describe.each(backends)('customers on $name', (backend) => {
     expect(await snapshot(ctx.platform)).toEqual(before);
   });
 
+  it('concurrent sign-ups with one email: exactly one wins, the others get ConflictError', async () => {
+    await Promise.all(Array.from({ length: 10 }, () => ctx.platform.getCustomer(1))); // open the pool's connections
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => ctx.platform.createCustomer({ email: i % 2 ? 'race@example.com' : 'RACE@example.com', name: `R${i}` })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConflictError);
+    expect((await snapshot(ctx.platform)).customers).toHaveLength(1);
+  });
+
   it('names the unknown field in the error', async () => {
     const err = await expectError(
       ctx.platform.createCustomer(untyped({ email: 'x@example.com', name: 'X', emial: 'typo' })),

@@ -33,6 +33,17 @@ describe.each(backends)('inventory on $name', (backend) => {
     await expectError(ctx.platform.updateStock(id, -1), InsufficientStockError, 'insufficient_stock');
   });
 
+  it('concurrent decrements take exactly the stock there is', async () => {
+    const id = await ctx.platform.addProduct({ name: 'Hot', price: 2, stock: 7 });
+    await Promise.all(Array.from({ length: 10 }, () => ctx.platform.getProduct(id))); // open the pool's connections
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => ctx.platform.updateStock(id, -1, 'sold')));
+    const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(InsufficientStockError);
+    expect(ok.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect((await ctx.platform.getProduct(id))!.stock).toBe(0);
+    await assertLedgerInvariant(ctx.platform);
+  });
+
   it('refuses a zero, fractional or non-number delta and writes nothing', async () => {
     const id = await ctx.platform.addProduct({ name: 'W', price: 2, stock: 3 });
     const before = await snapshot(ctx.platform);
