@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import pino from 'pino';
 import { DEFAULT_DATABASE } from '../db/open.js';
+import { ValidationError } from '../errors.js';
 import { EcommercePlatform } from '../platform.js';
 import { startServer, type StartOptions } from './server.js';
 
@@ -27,8 +28,14 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
 
 async function runPrimary(options: ClusterOptions): Promise<void> {
   const log = pino({ level: process.env.LOG_LEVEL ?? 'info' }).child({ role: 'primary' });
+  const target = options.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE;
+  if (target === ':memory:' || target === 'sqlite::memory:') {
+    throw new ValidationError('--workers needs a database the processes can share; :memory: is private to each process', [
+      { path: 'workers', message: 'not with :memory:' },
+    ]);
+  }
   // Migrations run here, once, before any worker opens the database (they are also safe concurrently).
-  const platform = await EcommercePlatform.open(options.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE);
+  const platform = await EcommercePlatform.open(target);
   await platform.close();
 
   let stopping = false;
