@@ -24,13 +24,17 @@ export function register(program: Command): void {
       `
 Environment:
   DATABASE_URL              SQLite file or postgres:// URL (default ./data/store.db)
+  PGPOOL_MAX                PostgreSQL connections per process (default 10)
   HOST, PORT                where to listen (default 127.0.0.1:3000)
   STORE_DEMO_DATA=false     do not load the demo catalog into an empty database
   ADMIN_EMAIL, ADMIN_PASSWORD  create this admin account at start when it does not exist
   AUTH_RATE_LIMIT_PER_MIN   login/register requests per IP per minute (default 30)
   LOG_LEVEL                 pino level (default info)
   TRUST_PROXY=true          take the client IP from X-Forwarded-For (behind a proxy)
-  COOKIE_SECURE=true        mark the session cookie Secure (default when NODE_ENV=production)`,
+  COOKIE_SECURE=true        mark the session cookie Secure (default when NODE_ENV=production)
+  CLEANUP_INTERVAL_MS       how often the cluster deletes expired sessions (default 600000)
+
+Production, several processes and moving from SQLite to PostgreSQL: docs/DEPLOY.md`,
     )
     .action(
       action(async (flags: ServeFlags) => {
