@@ -56,12 +56,17 @@ describe.each(backends)('migrations on $name', (backend) => {
       expect(await schemaVersion(platform.db)).toBe(LATEST_VERSION);
       expect(await platform.getCustomer(1)).toMatchObject({ email: 'old@example.com', name: 'Old Timer', address: 'Here', createdAt: T });
       expect(await platform.getProduct(1)).toMatchObject({ name: 'Lamp', price: 49.99, priceCents: 4999, stock: 8, category: 'Home' });
+      // Rows that predate the search index are in it.
+      expect((await platform.search({ q: 'lamp' })).items.map((p) => p.id)).toEqual([1]);
       const order = await platform.getOrder(1);
       expect(order).toMatchObject({
         customerName: 'Old Timer',
         status: 'shipped',
         totalAmount: 99.98,
         totalCents: 9998,
+        // Columns added by later versions are filled in for old rows, not left at a misleading default.
+        subtotalCents: 9998,
+        discountCents: 0,
         items: [{ productId: 1, productName: 'Lamp', quantity: 2, price: 49.99, subtotal: 99.98 }],
       });
       expect(order!.statusHistory.map((h) => h.status)).toEqual(['pending', 'processing', 'shipped']);
