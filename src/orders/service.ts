@@ -1,4 +1,4 @@
-import { EmptyCartError, InsufficientStockError, InvalidStatusTransitionError, NotFoundError } from '../errors.js';
+import { EmptyCartError, InsufficientStockError, InvalidStatusTransitionError, NotFoundError, ValidationError } from '../errors.js';
 import type { Driver, Executor } from '../db/driver.js';
 import { inList, isUniqueViolation, now } from '../db/sql.js';
 import { requireCustomer } from '../customers/service.js';
@@ -123,6 +123,10 @@ export async function checkout(tx: Executor, customerId: number, idempotencyKey:
       throw new InsufficientStockError(line.product_id, row?.stock ?? 0, line.quantity);
     }
     total += line.price_cents * line.quantity;
+  }
+  // Beyond 2^53 a double cannot hold the cents exactly: such a total is refused, never rounded.
+  if (!Number.isSafeInteger(total)) {
+    throw new ValidationError('The order total is too large to be exact', [{ path: 'cart', message: 'total exceeds the largest exact amount' }]);
   }
   // A code on the cart is validated and one use taken here; an unusable code fails the whole checkout.
   const redemption = await takeCartDiscount(tx, customerId, total, at);

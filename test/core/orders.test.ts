@@ -163,6 +163,16 @@ describe.each(backends)('orders on $name', (backend) => {
     await assertLedgerInvariant(ctx.platform);
   });
 
+  it('refuses an order whose total cents cannot be exact, changing nothing', async () => {
+    const customer = await ctx.platform.createCustomer({ email: 'big@example.com', name: 'Big' });
+    // 9,999,999,999 cents × 999,999 = 9,999,989,999,000,001: beyond 2^53, a double cannot hold it.
+    const yacht = await ctx.platform.addProduct({ name: 'Yacht', price: 99_999_999.99, stock: 999_999 });
+    await ctx.platform.addToCart(customer, yacht, 999_999);
+    const before = await snapshot(ctx.platform);
+    await expectError(ctx.platform.createOrder(customer), ValidationError, 'validation_failed');
+    expect(await snapshot(ctx.platform)).toEqual(before);
+  });
+
   it('getOrder returns null for an unknown id and refuses a non-id', async () => {
     expect(await ctx.platform.getOrder(777)).toBeNull();
     await expectError(ctx.platform.getOrder(0), ValidationError, 'validation_failed');
