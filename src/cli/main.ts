@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   report: () => import('./report.js'),
   seed: () => import('./seed.js'),
   'migrate-data': () => import('./migrate-data.js'),
+  migrate: () => import('./migrate.js'),
   serve: () => import('./serve.js'),
   admin: () => import('./admin.js'),
 };
