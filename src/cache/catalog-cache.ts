@@ -4,6 +4,8 @@ import { LruCache } from './lru.js';
 export interface CatalogCacheOptions {
   /** Most results kept (default 1000). */
   maxEntries?: number;
+  /** Most memory the results may take, approximately (default 32 MiB). */
+  maxBytes?: number;
 }
 
 /** The version every catalog-affecting commit bumps (triggers on products, migration 003). */
@@ -31,7 +33,7 @@ export class CatalogCache {
     private readonly db: Executor,
     options: CatalogCacheOptions = {},
   ) {
-    this.lru = new LruCache(options.maxEntries ?? 1000);
+    this.lru = new LruCache(options.maxEntries ?? 1000, options.maxBytes ?? 32 * 1024 * 1024);
   }
 
   /**
@@ -64,7 +66,7 @@ export class CatalogCache {
       pending.then(
         (value) => {
           settle();
-          if (this.version === version) this.lru.set(key, value);
+          if (this.version === version) this.lru.set(key, value, approximateBytes(value));
         },
         settle,
       );
@@ -88,4 +90,9 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+/** UTF-16 JSON size: close enough to weigh entries against each other, computed once per load. */
+function approximateBytes(value: unknown): number {
+  return 2 * (JSON.stringify(value)?.length ?? 0);
 }

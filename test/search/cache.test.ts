@@ -119,6 +119,20 @@ describe.each(backends)('cached listings on $name', (backend) => {
 });
 
 describe('LruCache', () => {
+  it('keeps the total weight under maxWeight and refuses an entry heavier than that', () => {
+    const lru = new LruCache<string>(100, 10);
+    lru.set('a', 'A', 4);
+    lru.set('b', 'B', 4);
+    lru.set('c', 'C', 4); // 12 > 10: a goes
+    expect([lru.get('a'), lru.get('b'), lru.get('c')]).toEqual([undefined, 'B', 'C']);
+    expect(lru.weight).toBe(8);
+    lru.set('huge', 'H', 11);
+    expect(lru.get('huge')).toBeUndefined();
+    expect(lru.size).toBe(2);
+    lru.set('b', 'B2', 1); // replacing an entry replaces its weight
+    expect(lru.weight).toBe(5);
+  });
+
   it('keeps at most maxEntries, dropping the least recently used', () => {
     const lru = new LruCache<number>(3);
     for (const [i, k] of ['a', 'b', 'c'].entries()) lru.set(k, i);
