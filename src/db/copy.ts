@@ -278,7 +278,8 @@ export async function copyDatabase(from: string, to: string, options: CopyOption
     const drift = await ledgerDrift(target);
     if (drift.length > 0) {
       const sample = drift.slice(0, 5).map((d) => `product ${d.id}: stock ${d.stock}, ledger ${d.ledger}`);
-      throw new Error(`Stock-ledger invariant broken in the target for ${drift.length} product(s): ${sample.join('; ')}`);
+      const inSource = (await ledgerDrift(snapshot)).length > 0 ? ' (the source already breaks it: fix the source first)' : '';
+      throw new Error(`Stock-ledger invariant broken in the target for ${drift.length} product(s)${inSource}: ${sample.join('; ')}`);
     }
     return { schemaVersion: version, tables: report, totalRows: copied };
   } finally {

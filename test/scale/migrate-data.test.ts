@@ -147,6 +147,19 @@ describe.each(backends)('migrate-data between SQLite and $name', (backend: Backe
     }
   });
 
+  it('fails, saying so, when the stock-ledger invariant does not hold after copying', async () => {
+    const from = await fresh(sqlite);
+    const to = await fresh(backend);
+    const source = await EcommercePlatform.open(from);
+    const product = await source.addProduct({ name: 'Miscounted', price: 1, stock: 5 });
+    await source.db.run('UPDATE products SET stock = stock + 1 WHERE id = ?', [product]); // stock changed without a ledger row
+    await source.close();
+    const result = await runCli(['migrate-data', '--from', from, '--to', to]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Stock-ledger invariant broken in the target for 1 product\(s\) \(the source already breaks it/);
+    expect(result.stderr).toContain(`product ${product}: stock 6, ledger 5`);
+  });
+
   it('refuses a source that does not exist, without creating it', async () => {
     const to = await fresh(backend);
     const result = await runCli(['migrate-data', '--from', '/nonexistent/dir/store.db', '--to', to]);
