@@ -93,17 +93,35 @@ export class PostgresDriver implements Driver {
     this.exec = new PgExecutor(this.pool);
   }
 
-  all<T = Row>(sql: string, params?: Params): Promise<T[]> {
-    return this.exec.all<T>(sql, params);
-  }
-  get<T = Row>(sql: string, params?: Params): Promise<T | undefined> {
-    return this.exec.get<T>(sql, params);
-  }
-  run(sql: string, params?: Params): Promise<{ changes: number }> {
-    return this.exec.run(sql, params);
+  private inFlight = 0;
+  private closed = false;
+
+  /** Counts a call until it settles, so close() can let it finish: pool.end() would strand it forever. */
+  private async track<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error('The database is closed');
+    this.inFlight++;
+    try {
+      return await work();
+    } finally {
+      this.inFlight--;
+    }
   }
 
-  async transaction<T>(fn: (tx: Executor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+  all<T = Row>(sql: string, params?: Params): Promise<T[]> {
+    return this.track(() => this.exec.all<T>(sql, params));
+  }
+  get<T = Row>(sql: string, params?: Params): Promise<T | undefined> {
+    return this.track(() => this.exec.get<T>(sql, params));
+  }
+  run(sql: string, params?: Params): Promise<{ changes: number }> {
+    return this.track(() => this.exec.run(sql, params));
+  }
+
+  transaction<T>(fn: (tx: Executor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    return this.track(() => this.runTransaction(fn, options));
+  }
+
+  private async runTransaction<T>(fn: (tx: Executor) => Promise<T>, options: TransactionOptions): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const client = await this.pool.connect();
       let broken = false;
@@ -133,7 +151,11 @@ export class PostgresDriver implements Driver {
     }
   }
 
-  async readOnlyQuery(sql: string, params: Params = []): Promise<Row[]> {
+  readOnlyQuery(sql: string, params: Params = []): Promise<Row[]> {
+    return this.track(() => this.runReadOnly(sql, params));
+  }
+
+  private async runReadOnly(sql: string, params: Params): Promise<Row[]> {
     if (typeof sql !== 'string') throw readOnlyRefusal('sql must be a string');
     assertLooksReadOnly(sql);
     const client = await this.pool.connect();
@@ -170,6 +192,9 @@ export class PostgresDriver implements Driver {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.inFlight > 0) await new Promise((r) => setTimeout(r, 2));
     await this.pool.end();
   }
 }

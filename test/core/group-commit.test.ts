@@ -110,6 +110,19 @@ describe.each(backends)('group commit on $name', (backend) => {
     await assertLedgerInvariant(p);
   });
 
+  it('close() with calls in flight: every call settles, and what it acknowledged is there after reopening', async () => {
+    const second = await EcommercePlatform.open(ctx.url);
+    const calls = Array.from({ length: 30 }, (_, i) => second.createCustomer({ email: `late${i}@example.com`, name: `Late ${i}` }));
+    const closing = second.close();
+    const results = await Promise.allSettled(calls);
+    await closing;
+    const acknowledged = results.filter((r) => r.status === 'fulfilled').length;
+    expect(acknowledged).toBe(30);
+    expect(Number((await ctx.platform.query('SELECT COUNT(*) AS n FROM customers'))[0]!.n)).toBe(acknowledged);
+    await expect(second.createCustomer({ email: 'after@example.com', name: 'After' })).rejects.toThrow(/closed/);
+    await second.close(); // closing twice is harmless
+  });
+
   it('what was acknowledged is there after reopening', async () => {
     const p = ctx.platform;
     const product = await p.addProduct({ name: 'Durable', price: 3, stock: 50 });
