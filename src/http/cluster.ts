@@ -14,6 +14,8 @@ export interface ClusterOptions extends StartOptions {
 
 /** A worker that dies sooner than this after starting is restarted only after a pause (no crash loop). */
 const MIN_UPTIME_MS = 2000;
+/** Workers dying in a row before they ever listened (bad config, port taken): the cluster gives up. */
+const MAX_FAILED_STARTS = 5;
 
 /**
  * `storekeeper serve --workers N`. Called in every process: the primary migrates the database once,
@@ -40,11 +42,15 @@ async function runPrimary(options: ClusterOptions): Promise<void> {
 
   let stopping = false;
   let listening = 0;
+  let failedStarts = 0;
   const startedAt = new Map<Worker, number>();
+  const listened = new WeakSet<Worker>();
   const fork = () => startedAt.set(cluster.fork(), Date.now());
 
   cluster.on('online', (worker) => log.info({ worker: worker.process.pid }, 'worker started'));
   cluster.on('listening', (worker, address) => {
+    listened.add(worker);
+    failedStarts = 0;
     log.info({ worker: worker.process.pid }, 'worker listening');
     if (++listening !== options.workers) return;
     const host = address.address && address.address.includes(':') ? `[${address.address}]` : (address.address ?? '127.0.0.1');
@@ -54,12 +60,17 @@ async function runPrimary(options: ClusterOptions): Promise<void> {
     const lived = Date.now() - (startedAt.get(worker) ?? 0);
     startedAt.delete(worker);
     if (stopping) return;
+    if (!listened.has(worker) && ++failedStarts >= MAX_FAILED_STARTS) {
+      log.fatal({ worker: worker.process.pid, code, signal }, `${failedStarts} workers in a row failed to start; stopping`);
+      shutdown('SIGTERM', 1);
+      return;
+    }
     log.error({ worker: worker.process.pid, code, signal }, 'worker died; starting another');
     if (lived < MIN_UPTIME_MS) setTimeout(fork, MIN_UPTIME_MS);
     else fork();
   });
 
-  const shutdown = (signal: NodeJS.Signals) => {
+  const shutdown = (signal: NodeJS.Signals, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'draining workers');
@@ -71,18 +82,25 @@ async function runPrimary(options: ClusterOptions): Promise<void> {
     Promise.all(workers.map((w) => new Promise((resolve) => (w.isDead() ? resolve(undefined) : w.once('exit', resolve))))).then(() => {
       clearTimeout(timeout);
       log.info('all workers stopped');
-      process.exit(0);
+      process.exit(exitCode);
     });
     for (const w of workers) w.process.kill('SIGTERM');
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', (signal) => shutdown(signal));
+  process.once('SIGINT', (signal) => shutdown(signal));
 
   for (let i = 0; i < options.workers; i++) fork();
 }
 
 async function runWorker(options: ClusterOptions): Promise<void> {
-  const server = await startServer({ ...options, handleSignals: false });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({ ...options, handleSignals: false });
+  } catch (e) {
+    // The IPC channel to the primary would keep this process alive: leave once the error is printed.
+    setImmediate(() => process.exit(1));
+    throw e;
+  }
   let closing = false;
   const onSignal = () => {
     if (closing) return;

@@ -1,6 +1,7 @@
+import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EcommercePlatform } from '../../src/index.js';
-import { backends, type Backend } from '../backends.js';
+import { backends, sqlite, type Backend } from '../backends.js';
 import { assertLedgerInvariant } from '../invariants.js';
 import { alive, freePort, spawnServe, type ServeProcess } from './serve-process.js';
 
@@ -89,5 +90,23 @@ describe.each(backends)('serve --workers on one $name database', (backend: Backe
     expect(await serve.exited).toBe(0);
     await serve.waitFor((l) => l.msg === 'all workers stopped', 1000);
     for (const pid of all) expect(alive(pid)).toBe(false);
+  }, 300_000);
+});
+
+describe('serve --workers when workers cannot start', () => {
+  it('gives up with exit code 1 after 5 workers in a row fail before listening (here: the port is taken)', async () => {
+    const { url, cleanup } = await sqlite.create();
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const serve = spawnServe(['--workers', '1', '--port', String(port), '--db', url], {});
+      expect(await serve.exited).toBe(1);
+      expect(serve.logs.filter((l) => l.msg === 'worker started')).toHaveLength(5);
+      expect(serve.logs.some((l) => l.msg === '5 workers in a row failed to start; stopping')).toBe(true);
+    } finally {
+      blocker.close();
+      await cleanup();
+    }
   }, 300_000);
 });
