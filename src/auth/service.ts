@@ -1,7 +1,7 @@
 import { ConflictError, StorekeeperError, ValidationError } from '../errors.js';
 import type { Driver, Executor } from '../db/driver.js';
 import { isUniqueViolation, now } from '../db/sql.js';
-import type { Customer } from '../customers/service.js';
+import { toCustomer, type Customer, type CustomerRow } from '../customers/service.js';
 import * as v from '../validate.js';
 import { decoyHash, hashPassword, verifyPassword } from './password.js';
 import { hashToken, newToken } from './tokens.js';
@@ -65,23 +65,6 @@ export class ForbiddenError extends StorekeeperError {
     super('forbidden', message);
   }
 }
-
-interface CustomerRow {
-  id: number;
-  email: string;
-  name: string;
-  address: string | null;
-  phone: string | null;
-  created_at: string;
-}
-const toCustomer = (r: CustomerRow): Customer => ({
-  id: r.id,
-  email: r.email,
-  name: r.name,
-  address: r.address,
-  phone: r.phone,
-  createdAt: r.created_at,
-});
 
 const SESSION_SQL = `SELECT s.customer_id, s.expires_at, a.role FROM sessions s
   JOIN accounts a ON a.customer_id = s.customer_id WHERE s.token_hash = ?`;

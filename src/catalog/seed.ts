@@ -32,7 +32,7 @@ export interface SeedResult {
 }
 
 /** mulberry32: small, fast, deterministic; plenty for generating test data. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

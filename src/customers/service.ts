@@ -21,7 +21,7 @@ export interface NewCustomer {
 
 export type CustomerPatch = Partial<NewCustomer>;
 
-interface CustomerRow {
+export interface CustomerRow {
   id: number;
   email: string;
   name: string;
@@ -31,7 +31,7 @@ interface CustomerRow {
 }
 
 const COLUMNS = 'id, email, name, address, phone, created_at';
-const toCustomer = (r: CustomerRow): Customer => ({
+export const toCustomer = (r: CustomerRow): Customer => ({
   id: r.id,
   email: r.email,
   name: r.name,

@@ -1,19 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prng } from '../../src/catalog/seed.js';
 import { backends } from '../backends.js';
 import { assertLedgerInvariant } from '../invariants.js';
 import { startTestServer, type TestServer } from './helpers.js';
-
-/** A small deterministic PRNG, so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NASTY_STRINGS = ['', ' ', 'a', '0', '-1', '1e309', 'null', 'NaN', "' OR 1=1 --", '"; DROP TABLE orders; --', '%', '\\', '/..', '😀', 'x'.repeat(5000), '<script>', '__proto__', 'constructor'];
 const NASTY_NUMBERS = [0, -1, 1, 2, 1.5, -0.01, 0.001, 1e21, -1e21, 2 ** 53, 2 ** 53 + 2, 1e308, 99.999, 1_000_001];
