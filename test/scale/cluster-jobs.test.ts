@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startServer } from '../../src/http/server.js';
 import { EcommercePlatform } from '../../src/index.js';
 import { cleanupJob } from '../../src/jobs/cleanup.js';
 import { claimRun } from '../../src/jobs/lease.js';
@@ -82,6 +83,26 @@ describe.each(backends)('once-per-cluster jobs on $name', (backend: Backend) => 
     expect((await claim(at + INTERVAL)).filter(Boolean)).toHaveLength(1);
     // Different jobs have different leases.
     expect(await claimRun(instances[0]!.db, 'another job', { holder: 'x', intervalMs: INTERVAL, at })).toBe(true);
+  });
+
+  it('a running server deletes expired sessions by itself', async () => {
+    const url = await database();
+    const previous = process.env.CLEANUP_INTERVAL_MS;
+    process.env.CLEANUP_INTERVAL_MS = '200';
+    const server = await startServer({ databaseUrl: url, port: 0, logger: false, handleSignals: false, demoData: false });
+    try {
+      const p = server.platform;
+      const customer = await p.createCustomer({ email: 'stale@example.com', name: 'Stale Session' });
+      const past = new Date(Date.now() - 60_000).toISOString();
+      await p.db.run('INSERT INTO sessions (token_hash, customer_id, expires_at, created_at) VALUES (?, ?, ?, ?)', ['stale', customer, past, past]);
+      for (let i = 0; i < 100 && (await p.query('SELECT COUNT(*) AS n FROM sessions'))[0]!.n !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await p.query('SELECT COUNT(*) AS n FROM sessions')).toEqual([{ n: 0 }]);
+      expect(await p.query("SELECT holder FROM job_leases WHERE name = 'cleanup-expired'")).toHaveLength(1);
+    } finally {
+      if (previous === undefined) delete process.env.CLEANUP_INTERVAL_MS;
+      else process.env.CLEANUP_INTERVAL_MS = previous;
+      await server.close();
+    }
   });
 
   it('schedulers in 3 instances run the session cleanup once per interval and delete only expired rows', async () => {
