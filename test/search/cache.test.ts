@@ -84,6 +84,34 @@ describe.each(backends)('cached listings on $name', (backend) => {
     }
   });
 
+  it('keeps cached results across writes that leave products alone (customers, carts)', async () => {
+    const [a] = await addAll(ctx.platform, catalog(2));
+    const before = await ctx.platform.search({ q: 'gadget' });
+    const customer = await ctx.platform.createCustomer({ email: 'browser@example.com', name: 'Browser' });
+    await ctx.platform.addToCart(customer, a!, 1);
+    expect(await ctx.platform.search({ q: 'gadget' })).toBe(before);
+  });
+
+  it('bumps the catalog version on concurrent multi-product checkouts without deadlocks', async () => {
+    const ids = await addAll(ctx.platform, catalog(4).map((p) => ({ ...p, stock: 20 })));
+    const customers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => ctx.platform.createCustomer({ email: `multi${i}@example.com`, name: `Multi ${i}` })),
+    );
+    // Carts name the products in different orders.
+    for (const [i, c] of customers.entries()) {
+      for (const id of i % 2 ? [...ids].reverse() : ids) await ctx.platform.addToCart(c, id, 1);
+    }
+    const version = async () => Number((await ctx.platform.query('SELECT SUM(version) AS v FROM catalog_version'))[0]!.v);
+    const v0 = await version();
+    const cached = await ctx.platform.search({});
+    const results = await Promise.allSettled(customers.map((c) => ctx.platform.createOrder(c)));
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(await version()).toBeGreaterThanOrEqual(v0 + customers.length);
+    const after = await ctx.platform.search({});
+    expect(after).not.toBe(cached);
+    expect(after.items.map((p) => p.stock)).toEqual([8, 8, 8, 8]);
+  });
+
   it('shares cached results read-only', async () => {
     await addAll(ctx.platform, catalog(2));
     const r = await ctx.platform.search({});
