@@ -1,20 +1,6 @@
-import { afterEach, beforeEach } from 'vitest';
 import type { EcommercePlatform, Executor, NewProduct } from '../../src/index.js';
-import { openFresh, type Backend } from '../backends.js';
 
-/** A fresh platform per test; read `ctx.platform` inside tests. */
-export function freshPlatform(backend: Backend): { platform: EcommercePlatform; url: string } {
-  const ctx = {} as { platform: EcommercePlatform; url: string };
-  let dispose: () => Promise<void> = async () => undefined;
-  beforeEach(async () => {
-    const fresh = await openFresh(backend);
-    ctx.platform = fresh.platform;
-    ctx.url = fresh.url;
-    dispose = fresh.dispose;
-  });
-  afterEach(async () => dispose());
-  return ctx;
-}
+export { usePlatform as freshPlatform } from '../core/fixture.js';
 
 /** Adds products one after another (so ids and creation times follow the list order); returns their ids. */
 export async function addAll(platform: EcommercePlatform, products: NewProduct[]): Promise<number[]> {
