@@ -1,13 +1,17 @@
 /**
- * npm run bench — complete checkouts per second on a file database (two addToCart + createOrder
- * per checkout, as one customer would), one customer at a time and 16 customers in flight,
- * against the bound: the same writes with bare better-sqlite3 statements at the same durability,
- * (a) one transaction per call, (b) 16 checkouts per transaction. Prints medians of RUNS runs.
+ * npm run bench — complete checkouts per second (two addToCart + createOrder per checkout, as one
+ * customer would), one customer at a time and 16 customers in flight, against the bound: the same
+ * writes with no engine code, (a) one transaction per call, (b) 16 checkouts per transaction.
+ * SQLite file by default (bound: bare better-sqlite3 at synchronous=FULL); with
+ * DATABASE_URL=postgres://… the engine on PostgreSQL against bare `pg` (bench/pg-bound.ts) in the
+ * same run. Prints medians of BENCH_RUNS runs.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EcommercePlatform } from '../src/index.js';
+import pg from 'pg';
+import { pgBound } from './pg-bound.js';
 import { openBound } from './sqlite-bound.js';
 
 const CHECKOUTS = Number(process.env.BENCH_CHECKOUTS ?? 3000);
@@ -22,9 +26,21 @@ interface Fixture {
   products: number[];
 }
 
+const PG_URL = process.env.DATABASE_URL && /^postgres(ql)?:/.test(process.env.DATABASE_URL) ? process.env.DATABASE_URL : undefined;
+let fixtures = 0;
+
+/** A fresh database: a temp SQLite file, or a fresh schema on DATABASE_URL's PostgreSQL. */
 async function fixture(): Promise<Fixture> {
-  const dir = mkdtempSync(join(tmpdir(), 'sk-bench-'));
-  const file = join(dir, 'store.db');
+  let dir = '';
+  let file: string;
+  if (PG_URL) {
+    const u = new URL(PG_URL);
+    u.searchParams.set('schema', `sk_bench_core_${process.pid}_${fixtures++}`);
+    file = u.toString();
+  } else {
+    dir = mkdtempSync(join(tmpdir(), 'sk-bench-'));
+    file = join(dir, 'store.db');
+  }
   const p = await EcommercePlatform.open(file);
   const products = await Promise.all(
     Array.from({ length: PRODUCTS }, (_, i) => p.addProduct({ name: `Product ${i}`, priceCents: 100 + i, stock: 1_000_000, category: `C${i % 10}` })),
@@ -59,8 +75,16 @@ async function engine(inFlight: number): Promise<number> {
   );
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   await p.close();
-  rmSync(f.dir, { recursive: true, force: true });
+  await dispose(f);
   return CHECKOUTS / seconds;
+}
+
+async function dispose(f: Fixture): Promise<void> {
+  if (!PG_URL) return rmSync(f.dir, { recursive: true, force: true });
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  await c.query(`DROP SCHEMA IF EXISTS "${new URL(f.file).searchParams.get('schema')}" CASCADE`);
+  await c.end();
 }
 
 async function bound(groupSize: number): Promise<number> {
@@ -84,9 +108,15 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 const results: Record<string, number[]> = { boundA: [], boundB: [], one: [], sixteen: [] };
 for (let r = 0; r < RUNS; r++) {
-  results.boundA!.push(await bound(1));
+  if (PG_URL) {
+    const b = await pgBound(PG_URL, { checkouts: CHECKOUTS, connections: IN_FLIGHT, group: IN_FLIGHT });
+    results.boundA!.push(b.perCall);
+    results.boundB!.push(b.batched);
+  } else {
+    results.boundA!.push(await bound(1));
+    results.boundB!.push(await bound(IN_FLIGHT));
+  }
   results.one!.push(await engine(1));
-  results.boundB!.push(await bound(IN_FLIGHT));
   results.sixteen!.push(await engine(IN_FLIGHT));
 }
 const m = {
@@ -97,9 +127,12 @@ const m = {
 };
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(0)}%`;
-console.log(`SQLite file, WAL, synchronous=FULL; ${CHECKOUTS} checkouts per run, median of ${RUNS} runs (checkouts/s)`);
-console.log(`bound (a) bare better-sqlite3, one transaction per call : ${fmt(m.boundA)}`);
+const raw = PG_URL ? 'bare pg (16 connections)' : 'bare better-sqlite3';
+console.log(
+  `${PG_URL ? 'PostgreSQL' : 'SQLite file, WAL, synchronous=FULL'}; ${CHECKOUTS} checkouts per run, median of ${RUNS} runs (checkouts/s)`,
+);
+console.log(`bound (a) ${raw}, one transaction per call : ${fmt(m.boundA)}`);
 console.log(`engine, one customer at a time                       : ${fmt(m.one)}  (${pct(m.one, m.boundA)} of bound a; target 50%)`);
-console.log(`bound (b) bare better-sqlite3, 16 checkouts per tx     : ${fmt(m.boundB)}`);
+console.log(`bound (b) ${raw}, 16 checkouts per tx     : ${fmt(m.boundB)}`);
 console.log(`engine, 16 customers in flight (group commit)         : ${fmt(m.sixteen)}  (${pct(m.sixteen, m.boundB)} of bound b; target 60%)`);
 console.log(`runs: ${JSON.stringify(Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.map(Math.round)])))}`);
