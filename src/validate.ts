@@ -31,6 +31,8 @@ export function quantity(value: unknown, path = 'quantity'): number {
 
 export function text(value: unknown, path: string, max = 1000, min = 0): string {
   if (typeof value !== 'string') return fail(path, 'must be a string');
+  // PostgreSQL cannot store NUL in text; refuse it on every backend so both behave alike.
+  if (value.includes('\u0000')) return fail(path, 'must not contain NUL characters');
   const trimmed = value.trim();
   if (trimmed.length < min) return fail(path, min === 1 ? 'must not be empty' : `must be at least ${min} characters`);
   if (trimmed.length > max) return fail(path, `must be at most ${max} characters`);

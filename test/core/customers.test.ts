@@ -27,6 +27,13 @@ describe.each(backends)('customers on $name', (backend) => {
     await expectError(ctx.platform.getCustomer(1.5), ValidationError, 'validation_failed');
   });
 
+  it('refuses NUL characters in text on every backend (PostgreSQL cannot store them), writing nothing', async () => {
+    const before = await snapshot(ctx.platform);
+    await expectError(ctx.platform.createCustomer({ email: 'nul@example.com', name: 'A\u0000B' }), ValidationError, 'validation_failed');
+    await expectError(ctx.platform.addProduct({ name: 'Lamp', description: 'x\u0000', price: 1, stock: 1 }), ValidationError, 'validation_failed');
+    expect(await snapshot(ctx.platform)).toEqual(before);
+  });
+
   it('refuses a duplicate email with ConflictError, case-insensitively, writing nothing', async () => {
     await ctx.platform.createCustomer({ email: 'dup@example.com', name: 'First' });
     const before = await snapshot(ctx.platform);
