@@ -297,11 +297,6 @@ export class SqliteDriver implements Driver {
     }
   }
 
-  /** Direct access for migrations: runs fn synchronously inside BEGIN IMMEDIATE on the writer. */
-  execScript(sql: string): void {
-    this.writer.db.exec(sql);
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ConflictError, StorekeeperError } from '../errors.js';
 import { isUniqueViolation, now } from '../db/sql.js';
 import type { EcommercePlatform } from '../platform.js';
+import { lockCustomer } from '../customers/service.js';
 import { checkout } from './service.js';
 
 export interface CheckoutRequest {
@@ -51,7 +52,7 @@ export async function idempotentCheckout(
     const done = await platform.db.transaction(async (tx): Promise<CheckoutResponse | number> => {
       if (key !== null) {
         // PostgreSQL: serialise this customer's checkouts first, so a concurrent retry waits and then sees the stored response.
-        if (tx.dialect === 'postgres') await tx.get('SELECT id FROM customers WHERE id = ? FOR NO KEY UPDATE', [customerId]);
+        if (tx.dialect === 'postgres') await lockCustomer(tx, customerId);
         const prior = await tx.get<{ request_hash: string; status_code: number; body: string }>(FIND, [customerId, key]);
         if (prior) return replay(prior);
       }

@@ -1,7 +1,7 @@
 import { EmptyCartError, InsufficientStockError, InvalidStatusTransitionError, NotFoundError, ValidationError } from '../errors.js';
 import type { Driver, Executor } from '../db/driver.js';
 import { inList, isUniqueViolation, now } from '../db/sql.js';
-import { requireCustomer } from '../customers/service.js';
+import { lockCustomer, requireCustomer } from '../customers/service.js';
 import { recordMovement } from '../inventory/service.js';
 import { fromCents } from '../money.js';
 import { recordRedemption, releaseRedemption, takeCartDiscount } from '../promotions/redeem.js';
@@ -95,7 +95,7 @@ const ORDER_SELECT = `SELECT o.id, o.customer_id, c.name AS customer_name, c.ema
 export async function checkout(tx: Executor, customerId: number, idempotencyKey: string | null): Promise<number> {
   // PostgreSQL: one checkout per customer at a time (SQLite writers are serialised already), so a
   // concurrent retry with the same key sees the first order, and one cart is never ordered twice.
-  if (tx.dialect === 'postgres') await tx.get('SELECT id FROM customers WHERE id = ? FOR NO KEY UPDATE', [customerId]);
+  if (tx.dialect === 'postgres') await lockCustomer(tx, customerId);
   if (idempotencyKey !== null) {
     const prior = await tx.get<{ id: number }>('SELECT id FROM orders WHERE customer_id = ? AND idempotency_key = ?', [customerId, idempotencyKey]);
     if (prior) return prior.id;

@@ -180,7 +180,8 @@ describe.each(backends)('catalog on $name', (backend) => {
       for (let round = 0; round < 3; round++) {
         await Promise.all([
           ...Array.from({ length: 4 }, () => ctx.platform.updateStock(id, 1, 'found')),
-          ctx.platform.updateProduct(id, { stock: 25 + round }),
+          // Far from any stock the +1s can reach, so the set is never a no-op (which writes no movement).
+          ctx.platform.updateProduct(id, { stock: 100 + 50 * round }),
           ...Array.from({ length: 4 }, () => ctx.platform.updateStock(id, 1, 'found')),
         ]);
       }
@@ -191,7 +192,7 @@ describe.each(backends)('catalog on $name', (backend) => {
         running += m.delta;
         if (m.reason === 'stock set') landed.push(running);
       }
-      expect(landed).toEqual([25, 26, 27]);
+      expect(landed).toEqual([100, 150, 200]);
       expect((await ctx.platform.getProduct(id))!.stock).toBe(running);
     });
 
