@@ -17,6 +17,8 @@ import { PromotionService, type CartSummary, type DiscountCode, type DiscountCod
 import { ImageService, type ProductImage } from './images/service.js';
 import { imageStoreFor, type ImageOptions } from './images/options.js';
 import type { ImageMime } from './images/sniff.js';
+import { PaymentService, type OrderPayment, type PayInput, type PaymentView, type RefundInput, type RefundView } from './payments/service.js';
+import type { PaymentSettings } from './payments/config.js';
 
 /** A product as its detail page shows it: with the EU lowest-price indication when on sale. */
 export type ProductDetail = Product & LowestPrice;
@@ -39,11 +41,13 @@ export class EcommercePlatform {
   readonly priceHistory: PriceHistoryService;
   readonly promotions: PromotionService;
   readonly images: ImageService;
+  /** Providers, the payment ledger, webhooks and reconciliation (docs/PAYMENTS.md). */
+  readonly payments: PaymentService;
 
   private constructor(
     readonly db: Driver,
     target: string,
-    options: ImageOptions,
+    options: ImageOptions & { payments?: Partial<PaymentSettings> },
   ) {
     this.customers = new CustomerService(db);
     this.catalog = new CatalogService(db);
@@ -57,13 +61,15 @@ export class EcommercePlatform {
     this.priceHistory = new PriceHistoryService(db);
     this.promotions = new PromotionService(db, this.cart);
     this.images = new ImageService(db, imageStoreFor(target, options), options.maxImageBytes);
+    this.payments = new PaymentService(db, options.payments);
+    this.orders.paymentHooks = this.payments;
   }
 
   /**
    * Opens (creating and migrating as needed) `./data/store.db`, an SQLite path, `:memory:`,
    * or a `postgres://` URL.
    */
-  static async open(target: string = DEFAULT_DATABASE, options: OpenOptions & ImageOptions = {}): Promise<EcommercePlatform> {
+  static async open(target: string = DEFAULT_DATABASE, options: OpenOptions & ImageOptions & { payments?: Partial<PaymentSettings> } = {}): Promise<EcommercePlatform> {
     const db = openDriver(target, options);
     try {
       if (db instanceof PostgresDriver) await db.ensureSchema();
@@ -209,14 +215,32 @@ export class EcommercePlatform {
   createOrder(customerId: number, options: CreateOrderOptions = {}): Promise<number> {
     return this.orders.create(customerId, options);
   }
-  getOrder(orderId: number): Promise<Order | null> {
-    return this.orders.get(orderId);
+  /** The order with its payment figures and payment ledger. */
+  async getOrder(orderId: number): Promise<(Order & OrderPayment) | null> {
+    const order = await this.orders.get(orderId);
+    return order && (await this.payments.withPayments([order]))[0]!;
   }
-  updateOrderStatus(orderId: number, status: OrderStatus): Promise<Order> {
-    return this.orders.updateStatus(orderId, status);
+
+  // Payments
+  /** Pays the order in full with a provider (default `test`); a declined card is a PaymentDeclinedError and the order stays payable. */
+  payOrder(orderId: number, input: PayInput = {}): Promise<PaymentView> {
+    return this.payments.pay(orderId, input);
   }
-  cancelOrder(orderId: number): Promise<Order> {
-    return this.orders.updateStatus(orderId, 'cancelled');
+  /** Captures an authorised payment (PAYMENT_CAPTURE=manual). */
+  captureOrder(orderId: number, amountCents?: number): Promise<PaymentView> {
+    return this.payments.capture(orderId, amountCents);
+  }
+  /** Refunds part or all of what was paid; `idempotencyKey` makes a retry return the first refund. */
+  refundOrder(orderId: number, input: RefundInput = {}, idempotencyKey: string | null = null): Promise<RefundView> {
+    return this.payments.refund(orderId, input, idempotencyKey);
+  }
+  async updateOrderStatus(orderId: number, status: OrderStatus): Promise<Order & OrderPayment> {
+    const order = await this.orders.updateStatus(orderId, status);
+    return (await this.payments.withPayments([order]))[0]!;
+  }
+  /** Cancels; an authorised payment is voided and a captured one refunded in full, once. */
+  cancelOrder(orderId: number): Promise<Order & OrderPayment> {
+    return this.updateOrderStatus(orderId, 'cancelled');
   }
   getCustomerOrders(customerId: number): Promise<Order[]> {
     return this.orders.forCustomer(customerId);

@@ -49,7 +49,7 @@ export const orderRoutes: Routes = (app, { platform }) => {
     async (request) => {
       const limit = request.query.limit ?? 20;
       const rows = await platform.orders.forCustomer(caller(request).customerId, { limit: limit + 1, beforeId: decodeCursor(request.query.cursor) });
-      return page(rows, limit);
+      return page(await platform.payments.withPayments(rows), limit);
     },
   );
 
@@ -71,7 +71,8 @@ export const orderRoutes: Routes = (app, { platform }) => {
     },
     async (request) => {
       const order = await ownOrder(caller(request).customerId, request.params.id);
-      return { order: await platform.orders.updateStatus(order.id, 'cancelled', { onlyFrom: ['pending'] }) };
+      await platform.orders.updateStatus(order.id, 'cancelled', { onlyFrom: ['pending'] });
+      return { order: (await platform.getOrder(order.id))! };
     },
   );
 
@@ -91,7 +92,7 @@ export const orderRoutes: Routes = (app, { platform }) => {
     async (request) => {
       const { status, cursor } = request.query;
       const limit = request.query.limit ?? 20;
-      return page(await platform.orders.list({ status, limit: limit + 1, beforeId: decodeCursor(cursor) }), limit);
+      return page(await platform.payments.withPayments(await platform.orders.list({ status, limit: limit + 1, beforeId: decodeCursor(cursor) })), limit);
     },
   );
 
@@ -117,6 +118,9 @@ export const orderRoutes: Routes = (app, { platform }) => {
         response: { 200: OrderBody },
       },
     },
-    async (request) => ({ order: await platform.orders.updateStatus(request.params.id, request.body.status) }),
+    async (request) => {
+      await platform.orders.updateStatus(request.params.id, request.body.status);
+      return { order: (await platform.getOrder(request.params.id))! };
+    },
   );
 };
