@@ -75,6 +75,11 @@ const FEATURE_ROUTES: Array<[string, string, Level]> = [
   ['GET', '/api/products/{id}/images', 'public'],
   ['PATCH', '/api/products/{id}/images/{imageId}', 'admin'],
   ['DELETE', '/api/products/{id}/images/{imageId}', 'admin'],
+  ['POST', '/api/orders/{id}/payments', 'customer'],
+  ['POST', '/api/admin/orders/{id}/capture', 'admin'],
+  ['POST', '/api/admin/orders/{id}/refunds', 'admin'],
+  ['POST', '/api/payments/stripe/webhook', 'public'],
+  ['POST', '/api/payments/test/webhook', 'public'],
 ];
 
 describe.each(backends)('authorisation on $name', (backend) => {
