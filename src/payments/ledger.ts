@@ -159,7 +159,10 @@ export async function applyProviderState(tx: Executor, payment: PaymentRow, stat
     const captured = Math.min(Number(state.capturedCents) || Number(p.amount_cents), Number(p.amount_cents));
     await appendEntry(tx, p, 'capture', captured, `capture:${p.id}`, providerRef);
   }
-  if (next === 'voided') await appendEntry(tx, p, 'void', Number(p.amount_cents), `void:${p.id}`, providerRef);
+  // Only an authorisation can be voided; a payment cancelled before it was authorised moved no money.
+  if (next === 'voided' && (await tx.get('SELECT id FROM payment_ledger WHERE entry_key = ?', [`authorization:${p.id}`]))) {
+    await appendEntry(tx, p, 'void', Number(p.amount_cents), `void:${p.id}`, providerRef);
+  }
   if (next === 'failed') await appendEntry(tx, p, 'failure', 0, `failure:${p.id}`, providerRef);
   if (next !== p.status || p.provider_ref === null || (state.failureCode && next === 'failed')) {
     await tx.run('UPDATE payments SET status = ?, provider_ref = COALESCE(provider_ref, ?), failure_code = COALESCE(?, failure_code), updated_at = ? WHERE id = ?', [

@@ -219,6 +219,19 @@ describe.each(backends)('payments with the test provider on $name', (backend) =>
     expect(await s.platform.getOrder(o.orderId)).toMatchObject({ paymentStatus: 'unpaid', paidCents: 0 });
   });
 
+  it('a payment cancelled before it was authorised moved no money: the order stays unpaid and payable', async () => {
+    const o = await pendingPayment();
+    const r = await s.call('POST', '/api/payments/test/webhook', signed(event(`evt_cancel_${o.orderId}`, o.ref, 'payment.voided', o.totalCents, { capturedCents: 0 })));
+    expect(r.body.outcome).toBe('applied');
+    const order = (await s.platform.getOrder(o.orderId))!;
+    expect(order).toMatchObject({ paymentStatus: 'unpaid', authorizedCents: 0, paidCents: 0 });
+    expect(order.payments.map((p) => p.status)).toEqual(['voided']);
+    expect(order.paymentLedger.map((e) => e.kind)).toEqual(['attempt']);
+    const again = await s.call('POST', `/api/orders/${o.orderId}/payments`, { token: o.token, body: { card: TEST_CARDS.success } });
+    expect(again.status).toBe(201);
+    expect(again.body.order).toMatchObject({ paymentStatus: 'paid', paidCents: o.totalCents });
+  });
+
   it('concurrent refunds summing to more than was paid never refund more than paid', async () => {
     const o = await placeOrder(s.platform, { priceCents: 2500, quantity: 2 });
     await s.platform.payOrder(o.orderId);
