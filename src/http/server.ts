@@ -23,7 +23,7 @@ import { imageRoutes } from '../images/routes.js';
 import { loadDemoCatalog } from './demo-catalog.js';
 import { installErrorHandling } from './errors.js';
 import { healthRoutes } from './health.js';
-import { installOpenApi } from './openapi.js';
+import { installOpenApi, operationIdFor } from './openapi.js';
 import { ErrorSchema } from './schemas.js';
 import type { App, AuthLevel, RouteContext, Routes } from './types.js';
 import { validatorCompiler } from './validation.js';
@@ -116,13 +116,17 @@ export async function buildServer(platform: EcommercePlatform, options: ServerOp
   return app;
 }
 
-/** Adds what OpenAPI readers need to every /api route: its security and the error shape. */
-function documentRoute(route: { url: string; schema?: FastifySchema; config?: unknown }): void {
-  if (!route.url.startsWith('/api/')) return;
-  const level = (route.config as { auth?: AuthLevel } | undefined)?.auth ?? 'customer';
+/** Adds what OpenAPI readers need to every documented route: its operationId, its security and the error shape. */
+function documentRoute(route: { url: string; method: string | string[]; prefix?: string; schema?: FastifySchema; config?: unknown }): void {
   const schema = (route.schema ??= {}) as Record<string, unknown>;
-  // OpenAPI: `{}` among the alternatives means the credentials are optional.
-  if (level !== 'public') schema.security = [...(level === 'optional' ? [{}] : []), { bearerAuth: [] }, { cookieAuth: [] }];
+  if (schema.hide) return;
+  const path = route.url.slice(route.prefix?.length ?? 0);
+  const method = Array.isArray(route.method) ? route.method[0]! : route.method;
+  if (method === 'HEAD') return;
+  schema.operationId ??= operationIdFor(method, path);
+  const level = (route.config as { auth?: AuthLevel } | undefined)?.auth ?? (path.startsWith('/api/') ? 'customer' : 'public');
+  // OpenAPI: `[]` means no credentials; `{}` among the alternatives means they are optional.
+  schema.security = level === 'public' ? [] : [...(level === 'optional' ? [{}] : []), { bearerAuth: [] }, { cookieAuth: [] }];
   if (level === 'admin') schema.description = `${String(schema.description ?? '')} Administrators only.`.trim();
   const response = (schema.response ??= {}) as Record<string, unknown>;
   response['4xx'] ??= ErrorSchema;
