@@ -27,9 +27,28 @@ export async function installOpenApi(app: App): Promise<void> {
         },
       },
     },
+    transformObject: (document) => optionalBodies(('openapiObject' in document ? document.openapiObject : document.swaggerObject) as OpenApiLike) as object,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
   app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
+}
+
+interface OpenApiLike {
+  paths?: Record<string, Record<string, { requestBody?: { required?: boolean; content?: Record<string, { schema?: { required?: string[] } }> } }>>;
+}
+
+/**
+ * An empty body counts as no body (see the JSON parser in server.ts), so a JSON body whose
+ * fields are all optional may be left out: say so, or generated clients demand one.
+ */
+function optionalBodies<T extends OpenApiLike>(doc: T): T {
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const op of Object.values(item)) {
+      const json = op.requestBody?.content?.['application/json'];
+      if (json && !json.schema?.required?.length) op.requestBody!.required = false;
+    }
+  }
+  return doc;
 }
 
 const VERBS: Record<string, string> = { GET: 'get', POST: 'post', PUT: 'put', PATCH: 'patch', DELETE: 'delete', OPTIONS: 'options' };
