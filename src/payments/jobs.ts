@@ -4,13 +4,15 @@ import type { EcommercePlatform } from '../platform.js';
 
 /**
  * Cancels orders left unpaid past PAYMENT_TIMEOUT_SECONDS; their stock returns through the
- * inventory ledger (the ordinary cancel). An order whose payment started meanwhile is skipped: the
- * check runs again inside the cancel transaction, with the order row locked.
+ * inventory ledger (the ordinary cancel). A payment still waiting for the buyer is cancelled at the
+ * provider first. An order whose payment started or went through meanwhile is skipped: the check
+ * runs again inside the cancel transaction, with the order row locked.
  */
 export async function expireUnpaidOrders(platform: EcommercePlatform, timeoutSeconds?: number): Promise<{ cancelled: number[] }> {
   const cancelled: number[] = [];
   for (const id of await platform.payments.expiredUnpaid(timeoutSeconds)) {
     try {
+      await platform.payments.abandonPending(id);
       await platform.orders.updateStatus(id, 'cancelled', { onlyFrom: ['pending'], guard: (tx) => platform.payments.assertStillUnpaid(tx, id) });
       cancelled.push(id);
     } catch (e) {

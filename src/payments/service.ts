@@ -430,15 +430,46 @@ export class PaymentService {
     return { operations: ops.length, payments: waiting.length, failures };
   }
 
-  /** Orders still unpaid (and with no payment under way) past the timeout; the caller cancels them. */
+  /**
+   * Orders still unpaid past the timeout; the caller cancels them. One whose payment waits for the
+   * buyer (pending) is included: `abandonPending` releases that payment first. One whose payment
+   * is being created right now is not.
+   */
   async expiredUnpaid(timeoutSeconds = this.settings.timeoutSeconds, limit = 200): Promise<number[]> {
     const before = new Date(Date.now() - timeoutSeconds * 1000).toISOString();
     const rows = await this.db.all<{ id: number }>(
       `SELECT o.id FROM orders o WHERE o.status = 'pending' AND o.payment_status IN ('unpaid', 'voided') AND o.created_at < ?
-       AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.status IN ${LIVE}) ORDER BY o.id LIMIT ?`,
+       AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.status IN ('creating', 'authorized', 'captured')) ORDER BY o.id LIMIT ?`,
       [before, limit],
     );
     return rows.map((r) => Number(r.id));
+  }
+
+  /**
+   * Cancels at the provider a payment of this order that still waits for the buyer, so an
+   * abandoned checkout neither holds stock nor can be charged later. If the provider says it went
+   * through meanwhile, its state is recorded instead and the order is paid.
+   */
+  async abandonPending(orderId: number): Promise<void> {
+    const opId = await this.db.transaction(async (tx) => {
+      await lockOrder(tx, orderId);
+      const p = await tx.get<PaymentRow>("SELECT * FROM payments WHERE order_id = ? AND status = 'pending' AND provider_ref IS NOT NULL", [orderId]);
+      if (!p) return null;
+      return (
+        (await createOperation(tx, p, 'void', 0, { reason: 'unpaid timeout' })) ??
+        Number((await tx.get<{ id: number }>("SELECT id FROM payment_operations WHERE payment_id = ? AND kind = 'void'", [p.id]))!.id)
+      );
+    });
+    if (opId === null) return;
+    try {
+      await this.execute(opId);
+    } catch (e) {
+      if (!(e instanceof ConflictError)) throw e;
+      const op = (await this.db.get<OperationRow>('SELECT * FROM payment_operations WHERE id = ?', [opId]))!;
+      const p = (await this.db.get<PaymentRow>('SELECT * FROM payments WHERE id = ?', [op.payment_id]))!;
+      const state = await (await this.provider(p.provider)).retrieve(p.provider_ref!);
+      this.runLater(await this.db.transaction(async (tx) => (await applyProviderState(tx, p, state, p.provider_ref)).followUps));
+    }
   }
 
   /** Checked inside the cancel transaction (the order row locked): a payment may have started since the list was read. */
