@@ -63,8 +63,23 @@ export async function appendEntry(
   return r.changes === 1;
 }
 
-/** The order's figures, derived from the ledger, written back to the order row; returns the new status. */
-export async function recomputeOrder(tx: Executor, orderId: number): Promise<PaymentStatus> {
+export interface PaymentEvent {
+  type: 'order.paid' | 'order.refunded';
+  orderId: number;
+  /** order.paid: what was captured; order.refunded: this refund. */
+  amountCents: number;
+}
+
+/** Receives payment events inside the transaction that changed the figures (the outbox's emit). */
+export type PaymentEventSink = (tx: Executor, event: PaymentEvent) => Promise<void>;
+
+/**
+ * The order's figures, derived from the ledger, written back to the order row; returns the new
+ * status. An event is emitted when the figures moved, so a repeated effect (which appends nothing)
+ * emits nothing.
+ */
+export async function recomputeOrder(tx: Executor, orderId: number, sink?: PaymentEventSink): Promise<PaymentStatus> {
+  const prior = await tx.get<{ paid_cents: number; refunded_cents: number }>('SELECT paid_cents, refunded_cents FROM orders WHERE id = ?', [orderId]);
   const sums = await tx.all<{ kind: string; total: number }>(
     'SELECT kind, SUM(amount_cents) AS total FROM payment_ledger WHERE order_id = ? GROUP BY kind',
     [orderId],
@@ -84,6 +99,10 @@ export async function recomputeOrder(tx: Executor, orderId: number): Promise<Pay
     now(),
     orderId,
   ]);
+  if (sink && prior) {
+    if (Number(prior.paid_cents) === 0 && paid > 0) await sink(tx, { type: 'order.paid', orderId, amountCents: paid });
+    if (refunded > Number(prior.refunded_cents)) await sink(tx, { type: 'order.refunded', orderId, amountCents: refunded - Number(prior.refunded_cents) });
+  }
   return status;
 }
 
@@ -133,7 +152,13 @@ export interface ApplyResult {
  * States only move forward and every effect is a ledger entry with its own key, so applying the
  * same state twice, or an older state after a newer one, changes nothing.
  */
-export async function applyProviderState(tx: Executor, payment: PaymentRow, state: ProviderState, providerRef: string | null): Promise<ApplyResult> {
+export async function applyProviderState(
+  tx: Executor,
+  payment: PaymentRow,
+  state: ProviderState,
+  providerRef: string | null,
+  sink?: PaymentEventSink,
+): Promise<ApplyResult> {
   const order = await lockOrder(tx, payment.order_id);
   const p = (await tx.get<PaymentRow>('SELECT * FROM payments WHERE id = ?', [payment.id]))!;
   const result: ApplyResult = { flag: null, before: order.payment_status, after: order.payment_status, followUps: [] };
@@ -187,7 +212,7 @@ export async function applyProviderState(tx: Executor, payment: PaymentRow, stat
       p.id,
     ]);
   }
-  result.after = await recomputeOrder(tx, p.order_id);
+  result.after = await recomputeOrder(tx, p.order_id, sink);
   if (order.status === 'cancelled') result.followUps = await settleCancelled(tx, p.order_id);
   return result;
 }

@@ -17,6 +17,7 @@ import {
   refundable,
   settleCancelled,
   type OperationKind,
+  type PaymentEventSink,
   type PaymentRow,
   type PaymentStatus,
 } from './ledger.js';
@@ -111,6 +112,9 @@ export class PaymentService {
   private readonly providers = new Map<string, PaymentProvider>();
   private readonly loading = new Map<string, Promise<PaymentProvider>>();
   readonly testProvider: TestProvider;
+  /** Payment events (`order.paid`, `order.refunded`), called inside the transaction that caused them. */
+  onEvent: PaymentEventSink | null = null;
+  private readonly sink: PaymentEventSink = (tx, event) => this.onEvent?.(tx, event) ?? Promise.resolve();
   /** Called with errors of work that runs after a response (follow-up voids and refunds). */
   onBackgroundError: (error: unknown) => void = () => undefined;
 
@@ -307,7 +311,7 @@ export class PaymentService {
           if (done.changes === 1 && op.kind === 'create') {
             const code = e instanceof ProviderDeclinedError ? e.declineCode : 'rejected';
             const state = { status: 'failed' as const, amountCents: Number(payment.amount_cents), currency: payment.currency, capturedCents: 0, refunds: [], failureCode: code };
-            await applyProviderState(tx, payment, state, payment.provider_ref);
+            await applyProviderState(tx, payment, state, payment.provider_ref, this.sink);
           }
         });
         if (e instanceof ProviderDeclinedError) throw new PaymentDeclinedError(e.declineCode);
@@ -324,12 +328,12 @@ export class PaymentService {
         // A refund the provider settles later (pending) reaches the ledger with its webhook or reconciliation.
         if (refund.status === 'succeeded') await recordRefund(tx, payment, refund);
         if (refund.status === 'failed') await tx.run("UPDATE payment_operations SET status = 'failed', error = 'refund failed at the provider' WHERE id = ?", [op.id]);
-        await recomputeOrder(tx, op.order_id);
+        await recomputeOrder(tx, op.order_id, this.sink);
         return [];
       }
       const state = outcome as ProviderPayment;
       if (state.clientSecret) await tx.run('UPDATE payments SET client_secret = ? WHERE id = ? AND client_secret IS NULL', [state.clientSecret, payment.id]);
-      return (await applyProviderState(tx, payment, state, ref)).followUps;
+      return (await applyProviderState(tx, payment, state, ref, this.sink)).followUps;
     });
     this.runLater(followUps);
     return (await this.db.get<OperationRow>('SELECT * FROM payment_operations WHERE id = ?', [opId]))!;
@@ -387,7 +391,7 @@ export class PaymentService {
       else if (!payment) outcome = 'unknown_payment';
       else {
         const state = { status: statusOf(event.type), amountCents: event.amountCents, currency: event.currency, capturedCents: event.capturedCents, refunds: event.refunds, failureCode: event.failureCode };
-        const applied = await applyProviderState(tx, payment, state, event.ref!);
+        const applied = await applyProviderState(tx, payment, state, event.ref!, this.sink);
         flag = applied.flag;
         if (flag) outcome = 'flagged';
         followUps = applied.followUps;
@@ -421,7 +425,7 @@ export class PaymentService {
       try {
         const provider = await this.provider(p.provider);
         const state = await provider.retrieve(p.provider_ref!);
-        const followUps = await this.db.transaction(async (tx) => (await applyProviderState(tx, p, state, p.provider_ref!)).followUps);
+        const followUps = await this.db.transaction(async (tx) => (await applyProviderState(tx, p, state, p.provider_ref!, this.sink)).followUps);
         this.runLater(followUps);
       } catch {
         failures++;
@@ -468,7 +472,7 @@ export class PaymentService {
       const op = (await this.db.get<OperationRow>('SELECT * FROM payment_operations WHERE id = ?', [opId]))!;
       const p = (await this.db.get<PaymentRow>('SELECT * FROM payments WHERE id = ?', [op.payment_id]))!;
       const state = await (await this.provider(p.provider)).retrieve(p.provider_ref!);
-      this.runLater(await this.db.transaction(async (tx) => (await applyProviderState(tx, p, state, p.provider_ref)).followUps));
+      this.runLater(await this.db.transaction(async (tx) => (await applyProviderState(tx, p, state, p.provider_ref, this.sink)).followUps));
     }
   }
 

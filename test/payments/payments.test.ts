@@ -232,6 +232,33 @@ describe.each(backends)('payments with the test provider on $name', (backend) =>
     expect(again.body.order).toMatchObject({ paymentStatus: 'paid', paidCents: o.totalCents });
   });
 
+  it('order.paid and order.refunded are emitted once each, inside the transaction of the effect', async () => {
+    const seen: Array<[string, number, number]> = [];
+    s.platform.payments.onEvent = async (tx, e) => {
+      // Inside the transaction: the figures it announces are already visible to it.
+      const row = await tx.get<{ paid_cents: number; refunded_cents: number }>('SELECT paid_cents, refunded_cents FROM orders WHERE id = ?', [e.orderId]);
+      expect(Number(e.type === 'order.paid' ? row!.paid_cents : row!.refunded_cents)).toBeGreaterThanOrEqual(e.amountCents);
+      seen.push([e.type, e.orderId, e.amountCents]);
+    };
+    try {
+      const o = await shopperOrder();
+      const paid = await s.call('POST', `/api/orders/${o.orderId}/payments`, { token: o.token, body: { card: TEST_CARDS.success } });
+      const ref = paid.body.payment.providerRef as string;
+      // The provider's webhooks for the same capture, late and repeated, announce nothing again.
+      const hook = signed(event(`evt_emit_${o.orderId}`, ref, 'payment.captured', o.totalCents));
+      await Promise.all([0, 1, 2].map(() => s.call('POST', '/api/payments/test/webhook', hook)));
+      await s.call('POST', '/api/payments/test/webhook', signed(event(`evt_emit2_${o.orderId}`, ref, 'payment.captured', o.totalCents)));
+      await s.platform.refundOrder(o.orderId, { amount: 1200 }, 'emit-refund');
+      await s.platform.refundOrder(o.orderId, { amount: 1200 }, 'emit-refund');
+      expect(seen).toEqual([
+        ['order.paid', o.orderId, o.totalCents],
+        ['order.refunded', o.orderId, 1200],
+      ]);
+    } finally {
+      s.platform.payments.onEvent = null;
+    }
+  });
+
   it('concurrent refunds summing to more than was paid never refund more than paid', async () => {
     const o = await placeOrder(s.platform, { priceCents: 2500, quantity: 2 });
     await s.platform.payOrder(o.orderId);
