@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DiskImageStore } from '../../src/images/store.js';
-import type { ImageMime } from '../../src/images/sniff.js';
 import { buildServer } from '../../src/http/server.js';
 import { EcommercePlatform } from '../../src/index.js';
 import { backends, type Backend } from '../backends.js';
@@ -13,8 +12,8 @@ import { png } from '../shopping/image-fixtures.js';
 class HeldStore extends DiskImageStore {
   hold: Promise<void> | undefined;
   written: (() => void) | undefined;
-  override async put(hash: string, bytes: Buffer, mime: ImageMime): Promise<void> {
-    await super.put(hash, bytes, mime);
+  override async put(hash: string, bytes: Buffer): Promise<void> {
+    await super.put(hash, bytes);
     this.written?.();
     if (this.hold) await this.hold;
   }
