@@ -5,7 +5,7 @@ import type { Routes } from './types.js';
 export const healthRoutes: Routes = (app, { platform }) => {
   app.get(
     '/healthz',
-    { config: { auth: 'public' }, schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    { config: { auth: 'public' }, schema: { tags: ['health'], summary: 'Liveness: the process answers', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
     async () => ({ status: 'ok' as const }),
   );
   app.get(
@@ -14,6 +14,7 @@ export const healthRoutes: Routes = (app, { platform }) => {
       config: { auth: 'public' },
       schema: {
         tags: ['health'],
+        summary: 'Readiness: the database answers a query (503 when it does not)',
         response: { 200: Type.Object({ status: Type.Literal('ready') }), 503: Type.Object({ status: Type.Literal('unavailable') }) },
       },
     },
