@@ -16,6 +16,8 @@ export interface ImageStore {
   /** For the sweep of unreferenced files: every stored hash with its last write time. */
   list?(): AsyncIterable<{ hash: string; modifiedAt: Date }>;
   delete?(hash: string): Promise<void>;
+  /** Releases connections; the platform calls it on close. */
+  close?(): Promise<void>;
 }
 
 export const HASH = /^[0-9a-f]{64}$/;
