@@ -20,13 +20,13 @@ export function usePlatform(backend: Backend): { platform: EcommercePlatform; ur
   return ctx;
 }
 
-const TABLES = ['customers', 'products', 'orders', 'order_items', 'cart_items', 'inventory_movements', 'order_status_history'];
+const TABLES = ['customers', 'products', 'product_variants', 'orders', 'order_items', 'cart_items', 'guest_carts', 'inventory_movements', 'order_status_history'];
 
 /** Every row of every table, for "nothing was written" assertions. */
 export async function snapshot(platform: EcommercePlatform): Promise<Record<string, Row[]>> {
   const out: Record<string, Row[]> = {};
   for (const t of TABLES) {
-    const order = t === 'cart_items' ? 'customer_id, product_id' : 'id';
+    const order = 'id';
     out[t] = await platform.query(`SELECT * FROM ${t} ORDER BY ${order}`);
   }
   return out;

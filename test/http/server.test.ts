@@ -91,7 +91,7 @@ describe.each(backends)('startServer on $name', (backend) => {
     try {
       const first = await startServer(options);
       const products = await (await fetch(`${first.url}/api/products?limit=100`)).json();
-      expect(products.items).toHaveLength(DEMO_PRODUCTS.length);
+      expect(products.items).toHaveLength(DEMO_PRODUCTS.length + 1);
       const login = await fetch(`${first.url}/api/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -102,7 +102,7 @@ describe.each(backends)('startServer on $name', (backend) => {
       await first.close();
       // A second start on the same database neither reloads the catalog nor fails on the existing admin.
       const second = await startServer(options);
-      expect((await (await fetch(`${second.url}/api/products?limit=100`)).json()).items).toHaveLength(DEMO_PRODUCTS.length);
+      expect((await (await fetch(`${second.url}/api/products?limit=100`)).json()).items).toHaveLength(DEMO_PRODUCTS.length + 1);
       await second.close();
     } finally {
       await cleanup();
