@@ -111,8 +111,9 @@ async function tellStory(platform: EcommercePlatform, email: string): Promise<vo
 
   step(9, 'Alice sends one mouse back: a partial refund, the mouse back in stock');
   const mouse = ids.get('Mouse')!;
-  const mousePrice = (await platform.getProduct(mouse))!.priceCents;
-  const refund = await platform.refundOrder(orderId, { amount: mousePrice, reason: 'returned', restock: [{ productId: mouse, quantity: 1 }] }, `demo-refund-${orderId}`);
+  const mouseProduct = (await platform.getProduct(mouse))!;
+  const restock = [{ variantId: mouseProduct.variants[0]!.id, quantity: 1 }];
+  const refund = await platform.refundOrder(orderId, { amount: mouseProduct.priceCents, reason: 'returned', restock }, `demo-refund-${orderId}`);
   const refunded = (await platform.getOrder(orderId))!;
   say(`${INDENT}Refund #${refund.id} ${refund.status}: ${formatCents(refund.amountCents)}; order ${refunded.paymentStatus}, paid ${formatCents(refunded.paidCents)}, refunded ${formatCents(refunded.refundedCents)}`);
   say();

@@ -5,8 +5,6 @@ export interface PaymentSettings {
   capture: CaptureMethod;
   /** PAYMENT_TIMEOUT_SECONDS (default 1800): an order unpaid for longer is cancelled and its stock returns. */
   timeoutSeconds: number;
-  /** The shop's currency (ISO 4217, upper case), until the shop setting exists: SHOP_CURRENCY or USD. */
-  currency: string;
   /** An operation left pending this long is reconciled (PAYMENT_RECONCILE_GRACE_MS, default 60 s). */
   reconcileGraceMs: number;
   /** How often the reconciliation and timeout jobs run (PAYMENT_JOBS_INTERVAL_MS, default 60 s). */
@@ -23,7 +21,6 @@ export function paymentSettings(given: Partial<PaymentSettings> = {}): PaymentSe
   return {
     capture: given.capture ?? (process.env.PAYMENT_CAPTURE === 'manual' ? 'manual' : 'automatic'),
     timeoutSeconds: given.timeoutSeconds ?? envInt('PAYMENT_TIMEOUT_SECONDS', 1800, 1),
-    currency: (given.currency ?? process.env.SHOP_CURRENCY ?? 'USD').toUpperCase(),
     reconcileGraceMs: given.reconcileGraceMs ?? envInt('PAYMENT_RECONCILE_GRACE_MS', 60_000),
     jobsIntervalMs: given.jobsIntervalMs ?? envInt('PAYMENT_JOBS_INTERVAL_MS', 60_000, 10),
   };

@@ -40,7 +40,7 @@ export const RefundSchema = Type.Object(
     status: StringEnum(['pending', 'succeeded', 'failed'] as const),
     amountCents: Cents,
     reason: Nullable(Type.String()),
-    restock: Type.Array(Type.Object({ productId: Type.Integer(), quantity: Type.Integer() })),
+    restock: Type.Array(Type.Object({ variantId: Type.Integer(), quantity: Type.Integer() })),
     providerRef: Nullable(Type.String()),
     createdAt: Timestamp,
   },

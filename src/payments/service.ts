@@ -1,7 +1,7 @@
 import type { Driver, Executor } from '../db/driver.js';
 import { inList, isUniqueViolation, now } from '../db/sql.js';
 import { ConflictError, NotFoundError, StorekeeperError, ValidationError } from '../errors.js';
-import { applyStockDelta } from '../inventory/service.js';
+import { applyVariantStockDelta } from '../inventory/service.js';
 import { requestHash } from '../orders/idempotent-checkout.js';
 import type { OrderStatus } from '../orders/status.js';
 import * as v from '../validate.js';
@@ -48,7 +48,7 @@ export interface LedgerEntry {
 }
 
 export interface RestockLine {
-  productId: number;
+  variantId: number;
   quantity: number;
 }
 
@@ -151,9 +151,10 @@ export class PaymentService {
     throw new ValidationError(`Unknown payment provider '${name}'`, [{ path: 'provider', message: `must be one of: ${[...this.providers.keys(), 'stripe'].join(', ')}` }]);
   }
 
-  /** The shop's currency for an order's payments. */
-  private currencyOf(_tx: Executor, _orderId: number): Promise<string> {
-    return Promise.resolve(this.settings.currency);
+  /** The order's currency (the shop's at checkout): every amount is in its minor units. */
+  private async currencyOf(tx: Executor, orderId: number): Promise<string> {
+    const row = await tx.get<{ currency: string }>('SELECT currency FROM orders WHERE id = ?', [orderId]);
+    return row!.currency.toUpperCase();
   }
 
   /** Pays an order in full. The caller has checked that the order is the buyer's. */
@@ -263,30 +264,30 @@ export class PaymentService {
     if (!Array.isArray(raw) || raw.length > 1000) throw new ValidationError('restock must be a list', [{ path: 'restock', message: 'must be an array of at most 1000 lines' }]);
     const merged = new Map<number, number>();
     raw.forEach((line: unknown, i) => {
-      const l = v.record(line, `restock[${i}]`, ['productId', 'quantity']);
-      const pid = v.id(l.productId, `restock[${i}].productId`);
-      merged.set(pid, (merged.get(pid) ?? 0) + v.quantity(l.quantity, `restock[${i}].quantity`));
+      const l = v.record(line, `restock[${i}]`, ['variantId', 'quantity']);
+      const vid = v.id(l.variantId, `restock[${i}].variantId`);
+      merged.set(vid, (merged.get(vid) ?? 0) + v.quantity(l.quantity, `restock[${i}].quantity`));
     });
-    return [...merged].sort(([a], [b]) => a - b).map(([productId, quantity]) => ({ productId, quantity }));
+    return [...merged].sort(([a], [b]) => a - b).map(([variantId, quantity]) => ({ variantId, quantity }));
   }
 
   /** Goods back on the shelf, through the inventory ledger; never more than ordered and not yet restocked. */
   private async restock(tx: Executor, orderId: number, opId: number, lines: RestockLine[]): Promise<void> {
     for (const line of lines) {
       const r = await tx.get<{ ordered: number; restocked: number }>(
-        `SELECT (SELECT COALESCE(SUM(quantity), 0) FROM order_items WHERE order_id = ? AND product_id = ?) AS ordered,
-                (SELECT COALESCE(SUM(quantity), 0) FROM payment_restocks WHERE order_id = ? AND product_id = ?) AS restocked`,
-        [orderId, line.productId, orderId, line.productId],
+        `SELECT (SELECT COALESCE(SUM(quantity), 0) FROM order_items WHERE order_id = ? AND variant_id = ?) AS ordered,
+                (SELECT COALESCE(SUM(quantity), 0) FROM payment_restocks WHERE order_id = ? AND variant_id = ?) AS restocked`,
+        [orderId, line.variantId, orderId, line.variantId],
       );
       const open = Number(r!.ordered) - Number(r!.restocked);
       if (line.quantity > open) {
-        throw new ConflictError(`Cannot restock ${line.quantity} of product ${line.productId}: ${open} ordered and not yet restocked; nothing was refunded`, {
-          productId: line.productId,
+        throw new ConflictError(`Cannot restock ${line.quantity} of variant ${line.variantId}: ${open} ordered and not yet restocked; nothing was refunded`, {
+          variantId: line.variantId,
           restockable: open,
         });
       }
-      await tx.run('INSERT INTO payment_restocks (operation_id, order_id, product_id, quantity) VALUES (?, ?, ?, ?)', [opId, orderId, line.productId, line.quantity]);
-      await applyStockDelta(tx, line.productId, line.quantity, 'refund restock', orderId);
+      await tx.run('INSERT INTO payment_restocks (operation_id, order_id, variant_id, quantity) VALUES (?, ?, ?, ?)', [opId, orderId, line.variantId, line.quantity]);
+      await applyVariantStockDelta(tx, line.variantId, line.quantity, 'refund restock', orderId);
     }
   }
 

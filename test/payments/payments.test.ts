@@ -22,7 +22,8 @@ describe.each(backends)('payments with the test provider on $name', (backend) =>
     const productId = await s.platform.addProduct({ name: `Widget ${Math.random()}`, price: 25, stock });
     await s.call('POST', '/api/cart/items', { token: shopper.token, body: { productId, quantity } });
     const order = (await s.call('POST', '/api/orders', { token: shopper.token })).body.order;
-    return { token: shopper.token, orderId: order.id as number, productId, totalCents: order.totalCents as number };
+    const variantId = (await s.platform.getProduct(productId))!.variants[0]!.id;
+    return { token: shopper.token, orderId: order.id as number, productId, variantId, totalCents: order.totalCents as number };
   };
   const providerPayments = (orderId: number) => count(`SELECT COUNT(*) AS n FROM test_provider_payments WHERE metadata LIKE '%"orderId":"${orderId}"%'`);
   const signed = (event: ProviderEvent, options: { secret?: string; timestamp?: number } = {}) => {
@@ -79,6 +80,25 @@ describe.each(backends)('payments with the test provider on $name', (backend) =>
     const o2 = await shopperOrder();
     expect((await s.call('POST', `/api/orders/${o2.orderId}/payments`, { token: o2.token, body: { provider: 'nope' } })).body.error.code).toBe('validation_failed');
     await assertPaymentInvariants(s.platform, o.orderId);
+  });
+
+  it('a guest pays with the order access token; a wrong token is a 404 and charges nothing', async () => {
+    const productId = await s.platform.addProduct({ name: `Guest thing ${Math.random()}`, price: 12.5, stock: 5 });
+    const first = await s.call('POST', '/api/cart/items', { body: { productId, quantity: 2 } });
+    const cartToken = first.headers.get('x-cart-token')!;
+    const address = { name: 'Gus Guest', line1: '1 Side Street', city: 'Leeds', postalCode: 'LS1 1AA', country: 'GB' };
+    const placed = await s.call('POST', '/api/orders', { headers: { 'x-cart-token': cartToken }, body: { email: 'gus@example.com', shippingAddress: address } });
+    expect(placed.status).toBe(201);
+    const { order, accessToken } = placed.body as { order: { id: number; totalCents: number; currency: string }; accessToken: string };
+    const wrong = await s.call('POST', `/api/orders/${order.id}/payments`, { headers: { 'x-order-token': 'not-the-token' }, body: { card: TEST_CARDS.success } });
+    expect(wrong.status).toBe(404);
+    expect((await s.call('POST', `/api/orders/${order.id}/payments`, { body: { card: TEST_CARDS.success } })).status).toBe(401);
+    expect(await providerPayments(order.id)).toBe(0);
+    const paid = await s.call('POST', `/api/orders/${order.id}/payments`, { headers: { 'x-order-token': accessToken }, body: { card: TEST_CARDS.success } });
+    expect(paid.status).toBe(201);
+    expect(paid.body.payment).toMatchObject({ status: 'captured', amountCents: order.totalCents, currency: order.currency });
+    const seen = await s.call('GET', `/api/orders/${order.id}?token=${encodeURIComponent(accessToken)}`);
+    expect(seen.body.order).toMatchObject({ paymentStatus: 'paid', paidCents: order.totalCents });
   });
 
   it('an unpaid order cannot move to processing (409); once paid it can', async () => {
@@ -280,7 +300,7 @@ describe.each(backends)('payments with the test provider on $name', (backend) =>
     const o = await shopperOrder(3);
     await s.platform.payOrder(o.orderId);
     const stock = await stockOf(s.platform, o.productId);
-    const body = { amount: 2500, reason: 'one came back', restock: [{ productId: o.productId, quantity: 1 }] };
+    const body = { amount: 2500, reason: 'one came back', restock: [{ variantId: o.variantId, quantity: 1 }] };
     const send = () => s.call('POST', `/api/admin/orders/${o.orderId}/refunds`, { token: admin, body, headers: { 'idempotency-key': `refund-${o.orderId}` } });
     const first = await send();
     expect(first.status).toBe(201);
@@ -299,7 +319,7 @@ describe.each(backends)('payments with the test provider on $name', (backend) =>
     // The same key with another body is a 422; restocking more than was ordered and not yet restocked is a 409 and refunds nothing.
     const other = await s.call('POST', `/api/admin/orders/${o.orderId}/refunds`, { token: admin, body: { amount: 100 }, headers: { 'idempotency-key': `refund-${o.orderId}` } });
     expect(other.status).toBe(422);
-    const tooMany = await s.call('POST', `/api/admin/orders/${o.orderId}/refunds`, { token: admin, body: { amount: 100, restock: [{ productId: o.productId, quantity: 3 }] } });
+    const tooMany = await s.call('POST', `/api/admin/orders/${o.orderId}/refunds`, { token: admin, body: { amount: 100, restock: [{ variantId: o.variantId, quantity: 3 }] } });
     expect(tooMany.status).toBe(409);
     expect((await s.platform.getOrder(o.orderId))!.refundedCents).toBe(2500);
     expect(await stockOf(s.platform, o.productId)).toBe(stock + 1);

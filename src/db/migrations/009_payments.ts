@@ -71,10 +71,10 @@ export const payments: Migration = {
       id ${id(d)},
       operation_id ${int(d)} NOT NULL REFERENCES payment_operations (id),
       order_id ${int(d)} NOT NULL REFERENCES orders (id),
-      product_id ${int(d)} NOT NULL REFERENCES products (id),
+      variant_id ${int(d)} NOT NULL REFERENCES product_variants (id),
       quantity ${int(d)} NOT NULL CHECK (quantity > 0)
     )`,
-    `CREATE INDEX payment_restocks_order_idx ON payment_restocks (order_id, product_id)`,
+    `CREATE INDEX payment_restocks_order_idx ON payment_restocks (order_id, variant_id)`,
     `CREATE TABLE payment_webhook_events (
       id ${id(d)},
       provider TEXT NOT NULL,
