@@ -4,6 +4,7 @@ import { CustomerSchema, Nullable, StringEnum } from '../http/schemas.js';
 import type { Routes } from '../http/types.js';
 import { caller, SESSION_COOKIE } from './hook.js';
 import { ForbiddenError, MAX_PASSWORD, MIN_PASSWORD, RateLimitedError, ROLES, type SignedIn } from './service.js';
+import { clientKey } from './rate-limit.js';
 import { csrfTokenFor } from './tokens.js';
 import { clearCartCookie, guestTokenOf } from '../cart/http.js';
 
@@ -24,14 +25,14 @@ export const SessionSchema = Type.Object({
  */
 export const authRoutes: Routes = (app, { auth, platform }) => {
   const limitPerIp = async (request: FastifyRequest) => {
-    const wait = app.settings.authLimiter.hit(request.ip);
+    const wait = app.settings.authLimiter.hit(clientKey(request.ip));
     if (wait > 0) throw new RateLimitedError('Too many attempts from this address; try again later', wait);
   };
 
   const signedIn = (reply: FastifyReply, s: SignedIn) => {
     const maxAge = Math.floor(auth.sessionTtlMs / 1000);
     const secure = app.settings.cookieSecure ? '; Secure' : '';
-    reply.header('set-cookie', `${SESSION_COOKIE}=${s.token}; Path=/api; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`);
+    reply.header('set-cookie', `${SESSION_COOKIE}=${s.token}; Path=${app.settings.apiPath}; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`);
     reply.header('cache-control', 'no-store');
     return { customer: s.customer, role: s.role, token: s.token, csrfToken: csrfTokenFor(s.token), expiresAt: s.expiresAt };
   };
@@ -103,7 +104,7 @@ export const authRoutes: Routes = (app, { auth, platform }) => {
     { schema: { tags: ['accounts'], summary: 'Revoke the current session', response: { 204: Type.Null() } } },
     async (request, reply) => {
       await auth.logout(caller(request).tokenHash);
-      reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/api; HttpOnly; SameSite=Strict; Max-Age=0`);
+      reply.header('set-cookie', `${SESSION_COOKIE}=; Path=${app.settings.apiPath}; HttpOnly; SameSite=Strict; Max-Age=0`);
       return reply.code(204).send(null);
     },
   );

@@ -3,6 +3,7 @@ import { now } from '../db/sql.js';
 import { insertDefaultVariant, insertVariant, optionValues, type ProductOption } from '../catalog/variants.js';
 import { recordMovement } from '../inventory/service.js';
 import type { EcommercePlatform } from '../platform.js';
+import { loadDemoRates } from '../tax/demo-rates.js';
 
 /** A small catalog so a fresh shop has something to browse (prices in cents). */
 export const DEMO_PRODUCTS = [
@@ -38,15 +39,7 @@ export async function loadDemoCatalog(platform: EcommercePlatform): Promise<numb
       await recordMovement(tx, row!.id, p.stock, 'initial stock', null, variantId);
     }
     await addDemoShirt(tx, at);
-    if (!(await tx.get('SELECT id FROM shipping_methods LIMIT 1'))) {
-      await tx.run(
-        `INSERT INTO shipping_methods (name, price_cents, free_above_cents, everywhere, active, created_at, updated_at) VALUES (?, ?, ?, 1, 1, ?, ?)`,
-        ['Standard parcel', 495, 5000, at, at],
-      );
-    }
-    if (!(await tx.get('SELECT id FROM tax_rates LIMIT 1'))) {
-      await tx.run('INSERT INTO tax_rates (country, rate_milli, category, name, created_at, updated_at) VALUES (?, ?, NULL, ?, ?, ?)', ['DE', 19000, 'MwSt', at, at]);
-    }
+    await loadDemoRates(tx);
     return DEMO_PRODUCTS.length + 1;
   });
 }

@@ -7,8 +7,10 @@ export interface Redemption {
   discountCents: number;
 }
 
-export function readCode(ex: Executor, code: string): Promise<DiscountCodeRow | undefined> {
-  return ex.get<DiscountCodeRow>(`SELECT ${DISCOUNT_CODE_COLUMNS} FROM discount_codes WHERE code = ?`, [code]);
+/** `lock`: on PostgreSQL the row is locked (FOR UPDATE), so its terms cannot change before the commit. */
+export function readCode(ex: Executor, code: string, lock = false): Promise<DiscountCodeRow | undefined> {
+  const forUpdate = lock && ex.dialect === 'postgres' ? ' FOR UPDATE' : '';
+  return ex.get<DiscountCodeRow>(`SELECT ${DISCOUNT_CODE_COLUMNS} FROM discount_codes WHERE code = ?${forUpdate}`, [code]);
 }
 
 export async function usedBy(ex: Executor, code: string, customerId: number): Promise<boolean> {
@@ -27,7 +29,7 @@ export async function usedBy(ex: Executor, code: string, customerId: number): Pr
  * customers row of the order's email). Throws DiscountInvalidError, rolling the checkout back.
  */
 export async function takeDiscount(tx: Executor, code: string, customerId: number, subtotalCents: number, at: string): Promise<Redemption> {
-  const row = await readCode(tx, code);
+  const row = await readCode(tx, code, true);
   if (!row) throw unknownCode(code);
   assertUsable(row, at, subtotalCents);
   const taken = await tx.run(

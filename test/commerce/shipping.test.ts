@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError, ValidationError, type EcommercePlatform } from '../../src/index.js';
+import { loadDemoCatalog } from '../../src/http/demo-catalog.js';
 import { hasShippingMethods, quoteShipping, shippingMethodsFor } from '../../src/shipping/service.js';
 import { backends } from '../backends.js';
 import { expectError, untyped, usePlatform } from '../core/fixture.js';
@@ -68,6 +69,17 @@ describe.each(backends)('shipping methods on $name', (backend) => {
     for (const m of await p.listShippingMethods()) await p.updateShippingMethod(m.id, { active: false });
     expect(await hasShippingMethods(p.db)).toBe(false);
     await expectError(p.updateShippingMethod(999_999, { active: true }), NotFoundError, 'not_found');
+  });
+
+  it('the demo catalog brings one shipping method and the German VAT rates, loaded once with the products', async () => {
+    const p = ctx.platform;
+    expect(await loadDemoCatalog(p)).toBeGreaterThan(0);
+    expect(await loadDemoCatalog(p)).toBe(0);
+    expect((await p.listShippingMethods()).map((m) => [m.name, m.priceCents, m.freeAboveCents, m.countries])).toEqual([['Standard', 490, 5000, ['*']]]);
+    expect((await p.listTaxRates()).map((r) => [r.country, r.category, r.ratePercent])).toEqual([
+      ['DE', null, 19],
+      ['DE', 'Books', 7],
+    ]);
   });
 
   it('bad input (unknown country, mixed "*", bad price) is a validation error and writes nothing', async () => {
