@@ -84,7 +84,7 @@ export class EcommercePlatform {
     this.imageStore = imageStoreFor(target, options);
     this.images = new ImageService(db, this.imageStore, options.maxImageBytes);
     this.addresses = new AddressService(db);
-    this.shipping = new ShippingService(db);
+    this.shipping = new ShippingService(db, shop.currency);
     this.taxes = new TaxService(db);
   }
 
