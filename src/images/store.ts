@@ -24,6 +24,8 @@ export interface ImageStore {
    * that reuses the file between the sweep's check and its delete (see ImageService.sweep).
    */
   deleteIf?(hash: string, unreferenced: () => Promise<boolean>): Promise<boolean>;
+  /** Releases connections; the platform calls it on close. */
+  close?(): Promise<void>;
 }
 
 export const HASH = /^[0-9a-f]{64}$/;

@@ -24,7 +24,7 @@ describe.each(backends)('migrations on $name', (backend) => {
 
   it('opens a database made at version 1: upgrades it to the latest version with the data intact', async () => {
     const url = await freshUrl();
-    const old = openDriver(url);
+    const old = await openDriver(url);
     if (old instanceof PostgresDriver) await old.ensureSchema();
     expect(await migrate(old, 1)).toBe(1);
     // Data as version 1 wrote it, with its own SQL.
