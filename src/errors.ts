@@ -14,10 +14,14 @@ export const ERROR_STATUS = {
   idempotency_mismatch: 422,
   discount_invalid: 422,
   unprocessable: 422,
+  request_timeout: 408,
   payload_too_large: 413,
+  uri_too_long: 414,
   unsupported_media_type: 415,
+  headers_too_large: 431,
   rate_limited: 429,
   busy: 503,
+  outcome_unknown: 503,
   internal: 500,
 } as const;
 
@@ -108,6 +112,20 @@ export class DiscountInvalidError extends StorekeeperError {
 export class BusyError extends StorekeeperError {
   constructor(message = 'The database is busy; try again') {
     super('busy', message);
+  }
+}
+
+/**
+ * The commit may or may not be on stable storage: it is visible, but its fsync failed (or an I/O
+ * error hit the database), so after a power cut it may be gone. A client must check (read its order
+ * back) rather than retry blindly. The driver then refuses every further write (fails closed).
+ */
+export class OutcomeUnknownError extends StorekeeperError {
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super('outcome_unknown', message);
   }
 }
 

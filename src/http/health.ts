@@ -1,7 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { Routes } from './types.js';
 
-/** Liveness (the process answers) and readiness (the database answers a query). */
+/** Liveness (the process answers) and readiness (the database answers a query and still accepts writes). */
 export const healthRoutes: Routes = (app, { platform }) => {
   app.get(
     '/healthz',
@@ -20,6 +20,8 @@ export const healthRoutes: Routes = (app, { platform }) => {
     },
     async (request, reply) => {
       try {
+        const failed = platform.db.healthError?.();
+        if (failed) throw failed;
         await platform.db.get('SELECT 1 AS one');
         return { status: 'ready' as const };
       } catch (err) {
