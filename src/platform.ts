@@ -17,6 +17,16 @@ import { PromotionService, type CartSummary, type DiscountCode, type DiscountCod
 import { ImageService, type ProductImage } from './images/service.js';
 import { imageStoreFor, type ImageOptions } from './images/options.js';
 import type { ImageMime } from './images/sniff.js';
+import { EventBus, publishAfterCommit, type EventListener } from './notifications/outbox.js';
+import type { EventType } from './notifications/events.js';
+import { NotificationService } from './notifications/service.js';
+import { NotificationRunner, type RunnerOptions } from './notifications/runner.js';
+import { WebhookService } from './notifications/webhooks.js';
+
+export interface JobOptions {
+  /** Start the outbox runner in this process (the server does); an object sets its schedule and mail settings. */
+  jobs?: boolean | RunnerOptions;
+}
 
 /** A product as its detail page shows it: with the EU lowest-price indication when on sale. */
 export type ProductDetail = Product & LowestPrice;
@@ -39,12 +49,22 @@ export class EcommercePlatform {
   readonly priceHistory: PriceHistoryService;
   readonly promotions: PromotionService;
   readonly images: ImageService;
+  /** After-commit events of this process (`on`); the outbox (docs/NOTIFICATIONS.md). */
+  readonly events = new EventBus();
+  readonly notifications: NotificationService;
+  readonly webhooks: WebhookService;
+  /** The outbox runner, when started (`open(…, { jobs: true })` or `startJobs()`). */
+  runner: NotificationRunner | undefined;
 
   private constructor(
     readonly db: Driver,
-    target: string,
+    readonly target: string,
     options: ImageOptions,
   ) {
+    publishAfterCommit(db, this.events);
+    this.events.on('*', () => this.runner?.nudge());
+    this.notifications = new NotificationService(db);
+    this.webhooks = new WebhookService(db);
     this.customers = new CustomerService(db);
     this.catalog = new CatalogService(db);
     this.inventory = new InventoryService(db);
@@ -63,7 +83,7 @@ export class EcommercePlatform {
    * Opens (creating and migrating as needed) `./data/store.db`, an SQLite path, `:memory:`,
    * or a `postgres://` URL.
    */
-  static async open(target: string = DEFAULT_DATABASE, options: OpenOptions & ImageOptions = {}): Promise<EcommercePlatform> {
+  static async open(target: string = DEFAULT_DATABASE, options: OpenOptions & ImageOptions & JobOptions = {}): Promise<EcommercePlatform> {
     const db = openDriver(target, options);
     try {
       if (db instanceof PostgresDriver) await db.ensureSchema();
@@ -72,10 +92,24 @@ export class EcommercePlatform {
       await db.close();
       throw e;
     }
-    return new EcommercePlatform(db, target, options);
+    const platform = new EcommercePlatform(db, target, options);
+    if (options.jobs) platform.startJobs(options.jobs === true ? {} : options.jobs);
+    return platform;
   }
 
-  close(): Promise<void> {
+  /** Starts delivering the outbox from this process (idempotent). */
+  startJobs(options: RunnerOptions = {}): NotificationRunner {
+    this.runner ??= new NotificationRunner(this.db, this.target, options).start();
+    return this.runner;
+  }
+
+  /** Calls `listener` after the commit of every transaction of this process that emitted `type` ('*': every type). */
+  on<T extends EventType>(type: T | '*', listener: EventListener<T>): () => void {
+    return this.events.on(type, listener);
+  }
+
+  async close(): Promise<void> {
+    await this.runner?.stop();
     return this.db.close();
   }
 

@@ -4,6 +4,7 @@ import { isUniqueViolation, now } from '../db/sql.js';
 import { toCustomer, type Customer, type CustomerRow } from '../customers/service.js';
 import * as v from '../validate.js';
 import { decoyHash, hashPassword, verifyPassword } from './password.js';
+import { emitRegistered } from './recovery.js';
 import { hashToken, newToken } from './tokens.js';
 
 export const ROLES = ['customer', 'admin'] as const;
@@ -85,7 +86,7 @@ export class AuthService {
   readonly sessionTtlMs: number;
   private readonly maxFailures: number;
   private readonly failureWindowMs: number;
-  private readonly scryptCost: number | undefined;
+  readonly scryptCost: number | undefined;
 
   constructor(
     private readonly db: Driver,
@@ -122,6 +123,7 @@ export class AuthService {
           at,
         ]);
         const expiresAt = await this.insertSession(tx, row!.id, token);
+        await emitRegistered(tx, row!);
         return { customer: toCustomer(row!), role, token, expiresAt };
       });
     } catch (e) {

@@ -1,6 +1,7 @@
 import { InsufficientStockError, NotFoundError, ValidationError } from '../errors.js';
 import type { Driver, Executor } from '../db/driver.js';
 import { now } from '../db/sql.js';
+import { emitLowStock } from '../notifications/stock.js';
 import * as v from '../validate.js';
 
 export interface InventoryMovement {
@@ -47,6 +48,7 @@ export async function applyStockDelta(tx: Executor, productId: number, delta: nu
     throw new InsufficientStockError(productId, current.stock, -delta);
   }
   await recordMovement(tx, productId, delta, reason, orderId);
+  await emitLowStock(tx, [{ productId, delta }]);
   return row.stock;
 }
 

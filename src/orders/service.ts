@@ -5,6 +5,8 @@ import { lockCustomer, requireCustomer } from '../customers/service.js';
 import { recordMovement } from '../inventory/service.js';
 import { fromCents } from '../money.js';
 import { recordRedemption, releaseRedemption, takeCartDiscount } from '../promotions/redeem.js';
+import { emit } from '../notifications/outbox.js';
+import { emitLowStock } from '../notifications/stock.js';
 import * as v from '../validate.js';
 import { assertTransition, ORDER_STATUSES, type OrderStatus } from './status.js';
 
@@ -150,6 +152,8 @@ export async function checkout(tx: Executor, customerId: number, idempotencyKey:
   await tx.run('INSERT INTO order_status_history (order_id, status, at) VALUES (?, ?, ?)', [orderId, 'pending', at]);
   if (redemption) await recordRedemption(tx, customerId, orderId, redemption, at);
   await tx.run('DELETE FROM cart_items WHERE customer_id = ?', [customerId]);
+  await emitLowStock(tx, lines.map((l) => ({ productId: l.product_id, delta: -l.quantity })));
+  await emit(tx, 'order.placed', { order: (await new OrderService(tx as Driver).get(orderId, tx))! });
   return orderId;
 }
 
@@ -236,6 +240,9 @@ export class OrderService {
         }
         await releaseRedemption(tx, oid, at);
       }
+      const order = (await this.get(oid, tx))!;
+      await emit(tx, 'order.status_changed', { order, from: current.status, to });
+      if (to === 'cancelled') await emit(tx, 'order.cancelled', { order, from: current.status });
     });
     return (await this.get(oid))!;
   }

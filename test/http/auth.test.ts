@@ -75,6 +75,19 @@ const FEATURE_ROUTES: Array<[string, string, Level]> = [
   ['GET', '/api/products/{id}/images', 'public'],
   ['PATCH', '/api/products/{id}/images/{imageId}', 'admin'],
   ['DELETE', '/api/products/{id}/images/{imageId}', 'admin'],
+  ['POST', '/api/auth/password-reset', 'public'],
+  ['POST', '/api/auth/password-reset/confirm', 'public'],
+  ['POST', '/api/auth/confirm-email', 'public'],
+  ['GET', '/api/admin/notifications', 'admin'],
+  ['POST', '/api/admin/notifications/{id}/retry', 'admin'],
+  ['POST', '/api/admin/webhooks', 'admin'],
+  ['GET', '/api/admin/webhooks', 'admin'],
+  ['GET', '/api/admin/webhooks/{id}', 'admin'],
+  ['PATCH', '/api/admin/webhooks/{id}', 'admin'],
+  ['DELETE', '/api/admin/webhooks/{id}', 'admin'],
+  ['GET', '/api/admin/webhooks/{id}/deliveries', 'admin'],
+  ['GET', '/api/admin/mailbox', 'admin'],
+  ['GET', '/api/admin/mailbox/{id}', 'admin'],
 ];
 
 describe.each(backends)('authorisation on $name', (backend) => {

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { AuthService } from '../../src/auth/service.js';
+import { InsufficientStockError, type EcommercePlatform } from '../../src/index.js';
+import type { StoreEvent } from '../../src/notifications/events.js';
+import { backends, type Backend } from '../backends.js';
+import { expectError, usePlatform } from '../core/fixture.js';
+
+async function outbox(p: EcommercePlatform) {
+  return p.query('SELECT e.type, n.kind, n.recipient, n.template, n.status FROM outbox_events e LEFT JOIN notifications n ON n.event_id = e.id ORDER BY e.id, n.id');
+}
+
+describe.each(backends)('the outbox on $name', (backend: Backend) => {
+  const ctx = usePlatform(backend);
+
+  it('a checkout writes order.placed with its email in the same transaction; listeners hear it after the commit', async () => {
+    const p = ctx.platform;
+    const heard: StoreEvent[] = [];
+    p.on('order.placed', (e) => void heard.push(e));
+    const c = await p.createCustomer({ email: 'ann@example.com', name: 'Ann' });
+    const product = await p.addProduct({ name: 'Lamp', price: 12.5, stock: 10 });
+    await p.addToCart(c, product, 2);
+    const orderId = await p.createOrder(c);
+    expect(await outbox(p)).toEqual([{ type: 'order.placed', kind: 'email', recipient: 'ann@example.com', template: 'order-placed', status: 'pending' }]);
+    expect(heard).toHaveLength(1);
+    const data = heard[0]!.data as { order: { id: number; totalCents: number; items: unknown[] } };
+    expect(data.order).toMatchObject({ id: orderId, totalCents: 2500 });
+    expect(data.order.items).toHaveLength(1);
+  });
+
+  it('a checkout that fails on stock leaves no event, no message and tells no listener', async () => {
+    const p = ctx.platform;
+    let heard = 0;
+    p.on('*', () => void heard++);
+    const c = await p.createCustomer({ email: 'bob@example.com', name: 'Bob' });
+    const product = await p.addProduct({ name: 'Rare', price: 5, stock: 1 });
+    await p.addToCart(c, product, 1);
+    await p.updateStock(product, -1, 'sold elsewhere');
+    heard = 0;
+    await expectError(p.createOrder(c), InsufficientStockError, 'insufficient_stock', 'no stock');
+    expect(heard).toBe(0);
+    expect((await outbox(p)).filter((r) => r.type !== 'stock.low')).toEqual([]);
+  });
+
+  it('status moves emit order.status_changed with from/to, cancelling also order.cancelled; emails for shipped, delivered and cancelled', async () => {
+    const p = ctx.platform;
+    const c = await p.createCustomer({ email: 'cy@example.com', name: 'Cy' });
+    const product = await p.addProduct({ name: 'Mug', price: 3, stock: 50 });
+    for (let i = 0; i < 2; i++) {
+      await p.addToCart(c, product, 1);
+      await p.createOrder(c);
+    }
+    const [second, first] = (await p.getCustomerOrders(c)).map((o) => o.id) as [number, number];
+    await p.updateOrderStatus(first, 'processing');
+    await p.updateOrderStatus(first, 'shipped');
+    await p.updateOrderStatus(first, 'delivered');
+    await p.cancelOrder(second);
+    const events = await p.query("SELECT type, payload FROM outbox_events WHERE type <> 'order.placed' ORDER BY id");
+    expect(events.map((e) => [e.type, JSON.parse(e.payload as string).from, JSON.parse(e.payload as string).to])).toEqual([
+      ['order.status_changed', 'pending', 'processing'],
+      ['order.status_changed', 'processing', 'shipped'],
+      ['order.status_changed', 'shipped', 'delivered'],
+      ['order.status_changed', 'pending', 'cancelled'],
+      ['order.cancelled', 'pending', undefined],
+    ]);
+    const mails = await p.query("SELECT template FROM notifications WHERE kind = 'email' ORDER BY id");
+    expect(mails.map((m) => m.template)).toEqual(['order-placed', 'order-placed', 'order-shipped', 'order-delivered', 'order-cancelled']);
+  });
+
+  it('stock.low once when a change takes stock below the threshold', async () => {
+    const p = ctx.platform;
+    const product = await p.addProduct({ name: 'Tea', price: 4, stock: 7 });
+    await p.updateStock(product, -1); // 6: still above 5
+    await p.updateStock(product, -2); // 4: crosses
+    await p.updateStock(product, -1); // 3: already low
+    const c = await p.createCustomer({ email: 'dee@example.com', name: 'Dee' });
+    await p.updateStock(product, 10); // 13
+    await p.addToCart(c, product, 9);
+    await p.createOrder(c); // 4: crosses again, through checkout
+    const low = await p.query("SELECT payload FROM outbox_events WHERE type = 'stock.low' ORDER BY id");
+    expect(low.map((r) => JSON.parse(r.payload as string))).toEqual([
+      { productId: product, name: 'Tea', stock: 4, threshold: 5 },
+      { productId: product, name: 'Tea', stock: 4, threshold: 5 },
+    ]);
+  });
+
+  it('registration emits customer.registered with a welcome email that carries a confirmation token (stored hashed)', async () => {
+    const p = ctx.platform;
+    await new AuthService(p.db, { scryptCost: 1024 }).register({ email: 'eve@example.com', name: 'Eve', password: 'correct horse battery' });
+    const rows = await p.query("SELECT n.template, n.private FROM notifications n JOIN outbox_events e ON e.id = n.event_id WHERE e.type = 'customer.registered'");
+    expect(rows).toHaveLength(1);
+    const token = JSON.parse(rows[0]!.private as string).token as string;
+    const stored = await p.query('SELECT token_hash, purpose FROM auth_tokens');
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.purpose).toBe('email_confirmation');
+    expect(stored[0]!.token_hash).not.toBe(token);
+  });
+});
