@@ -97,8 +97,8 @@ export interface FakeReceiver {
   attempts: ReceivedHook[];
   /** The secret to verify with (set after creating the endpoint). */
   secret: string;
-  /** Decides the status of each attempt (default 204). */
-  respond: (attempt: ReceivedHook, attemptsForId: number) => number;
+  /** Decides the status of each attempt (default 204), optionally with response headers. */
+  respond: (attempt: ReceivedHook, attemptsForId: number) => number | [number, Record<string, string>];
   /** Attempts answered 2xx, one entry per webhook-id. */
   delivered(): Map<string, ReceivedHook>;
   close(): Promise<void>;
@@ -139,9 +139,11 @@ export async function startReceiver(): Promise<FakeReceiver> {
       const n = (counts.get(id) ?? 0) + 1;
       counts.set(id, n);
       const attempt: ReceivedHook = { id, headers: req.headers, body: JSON.parse(payload) as ReceivedHook['body'], verified, answered: 0 };
-      attempt.answered = verified ? receiver.respond(attempt, n) : 401;
+      const answer = verified ? receiver.respond(attempt, n) : 401;
+      const [status, headers] = Array.isArray(answer) ? answer : [answer, {}];
+      attempt.answered = status;
       receiver.attempts.push(attempt);
-      res.statusCode = attempt.answered;
+      res.writeHead(status, headers);
       res.end();
     });
   });
