@@ -45,12 +45,15 @@ export interface FakeSmtp {
   /** While true every message is refused with 451 (a server that refuses for a while). */
   refusing: boolean;
   refusals: number;
+  /** While true a message's data is taken but never answered (a send in flight that never ends). */
+  holding: boolean;
+  held: number;
   close(): Promise<void>;
 }
 
 /** A real SMTP server (the smtp-server package) on a random local port, keeping what it receives. */
 export async function startSmtp(): Promise<FakeSmtp> {
-  const fake: FakeSmtp = { url: '', mails: [], refusing: false, refusals: 0, close: async () => undefined };
+  const fake: FakeSmtp = { url: '', mails: [], refusing: false, refusals: 0, holding: false, held: 0, close: async () => undefined };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -59,6 +62,10 @@ export async function startSmtp(): Promise<FakeSmtp> {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
+        if (fake.holding) {
+          fake.held++;
+          return;
+        }
         if (fake.refusing) {
           fake.refusals++;
           return callback(Object.assign(new Error('Try again later'), { responseCode: 451 }));
@@ -99,6 +106,9 @@ export interface FakeReceiver {
   secret: string;
   /** Decides the status of each attempt (default 204), optionally with response headers. */
   respond: (attempt: ReceivedHook, attemptsForId: number) => number | [number, Record<string, string>];
+  /** While true requests are read but never answered (deliveries in flight). */
+  holding: boolean;
+  held: number;
   /** Attempts answered 2xx, one entry per webhook-id. */
   delivered(): Map<string, ReceivedHook>;
   close(): Promise<void>;
@@ -111,6 +121,8 @@ export async function startReceiver(): Promise<FakeReceiver> {
     url: '',
     attempts: [],
     secret: '',
+    holding: false,
+    held: 0,
     respond: () => 204,
     delivered() {
       const out = new Map<string, ReceivedHook>();
@@ -123,6 +135,10 @@ export async function startReceiver(): Promise<FakeReceiver> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (receiver.holding) {
+        receiver.held++;
+        return;
+      }
       const payload = Buffer.concat(chunks).toString('utf8');
       const id = String(req.headers['webhook-id']);
       let verified = false;
@@ -149,7 +165,11 @@ export async function startReceiver(): Promise<FakeReceiver> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
-  receiver.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  receiver.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return receiver;
 }
 
