@@ -26,7 +26,7 @@ export function renderTemplate(template: string, context: Context, escape: boole
 }
 
 function lookup(stack: Context[], path: string): unknown {
-  if (path === '.') return stack[0];
+  if (path === '.') return stack[0] !== null && typeof stack[0] === 'object' && '.' in stack[0] ? stack[0]['.'] : stack[0];
   const [head, ...rest] = path.split('.');
   for (const scope of stack) {
     if (scope !== null && typeof scope === 'object' && head! in scope) {
