@@ -33,6 +33,10 @@ Environment:
   TRUST_PROXY=true          take the client IP from X-Forwarded-For (behind a proxy)
   COOKIE_SECURE=true        mark the session cookie Secure (default when NODE_ENV=production)
   CLEANUP_INTERVAL_MS       how often the cluster deletes expired sessions (default 600000)
+  SMTP_URL, MAIL_FROM       email transport (default: .eml files in a dev mailbox, MAILBOX_DIR)
+  SHOP_NAME, SHOP_URL       the shop's name and link base in emails; MAIL_TEMPLATES overrides templates
+  JOB_POLL_MS, JOB_LEASE_MS, RETRY_SCHEDULE_MS   the outbox runner (docs/NOTIFICATIONS.md)
+  WEBHOOK_ALLOW_PRIVATE=true  allow webhook targets on private addresses
 
 Production, several processes and moving from SQLite to PostgreSQL: docs/DEPLOY.md`,
     )
