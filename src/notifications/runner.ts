@@ -179,6 +179,9 @@ export class NotificationRunner {
   private async claim(claim: string, at: number): Promise<Claimed[]> {
     const nowIso = new Date(at).toISOString();
     const until = new Date(at + this.leaseMs).toISOString();
+    // A read first, on the reader connection: an idle poll takes no write lock and costs no fsync.
+    const due = await this.db.get(`SELECT id FROM notifications WHERE status IN ('pending', 'failed') AND next_attempt_at <= ? LIMIT 1`, [nowIso]);
+    if (!due) return [];
     return this.db.transaction(async (tx) => {
       const lock = tx.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
       const claimed = await tx.all<{ id: number }>(
@@ -190,7 +193,8 @@ export class NotificationRunner {
       );
       if (claimed.length === 0) return [];
       return loadClaimed(tx, claimed.map((c) => c.id));
-    });
+      // A claim lost to a power cut only means the message is claimed again: no fsync needed.
+    }, { durable: false });
   }
 
   private async deliverAndRecord(row: Claimed, claim: string): Promise<void> {
