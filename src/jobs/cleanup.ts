@@ -1,5 +1,6 @@
 import { AuthService, type AuthOptions } from '../auth/service.js';
 import type { Driver } from '../db/driver.js';
+import { purgeOutbox } from '../notifications/retention.js';
 import type { ClusterJob } from './scheduler.js';
 
 export interface CleanupOptions {
@@ -13,14 +14,18 @@ export interface CleanupOptions {
 export interface CleanupResult {
   sessions: number;
   idempotentResponses: number;
+  /** Sent outbox messages past their retention, and expired one-time tokens (src/notifications/retention.ts). */
+  notifications: number;
+  authTokens: number;
 }
 
-/** Deletes expired sessions, old login failures and idempotent responses past their retention. */
+/** Deletes expired sessions, old login failures, idempotent responses and sent outbox messages past their retention. */
 export async function cleanupExpired(db: Driver, options: CleanupOptions = {}): Promise<CleanupResult> {
   const sessions = await new AuthService(db, options.auth).purgeExpired();
   const before = new Date(Date.now() - (options.idempotencyTtlMs ?? 24 * 3600_000)).toISOString();
   const idempotentResponses = (await db.run('DELETE FROM idempotent_responses WHERE created_at < ?', [before])).changes;
-  return { sessions, idempotentResponses };
+  const outbox = await purgeOutbox(db);
+  return { sessions, idempotentResponses, ...outbox };
 }
 
 /** The cleanup as a once-per-cluster job for ClusterScheduler. */

@@ -40,11 +40,16 @@ export interface EmailRule<T extends EventType> {
   (data: EventPayloads[T]): { template: string; to: string } | null;
 }
 
+/** The order's own email (guest checkout) when it has one, else its customer's. */
+export function orderRecipient(order: Order): string {
+  const own = (order as Order & { email?: unknown }).email;
+  return typeof own === 'string' && own !== '' ? own : order.customerEmail;
+}
+
 export const EMAILS: { [T in EventType]?: EmailRule<T> } = {
-  'order.placed': (d) => ({ template: 'order-placed', to: d.order.customerEmail }),
-  'order.status_changed': (d) =>
-    d.to === 'shipped' || d.to === 'delivered' ? { template: `order-${d.to}`, to: d.order.customerEmail } : null,
-  'order.cancelled': (d) => ({ template: 'order-cancelled', to: d.order.customerEmail }),
+  'order.placed': (d) => ({ template: 'order-placed', to: orderRecipient(d.order) }),
+  'order.status_changed': (d) => (d.to === 'shipped' || d.to === 'delivered' ? { template: `order-${d.to}`, to: orderRecipient(d.order) } : null),
+  'order.cancelled': (d) => ({ template: 'order-cancelled', to: orderRecipient(d.order) }),
   'customer.registered': (d) => ({ template: 'welcome', to: d.email }),
   'password.reset_requested': (d) => ({ template: 'password-reset', to: d.email }),
 };

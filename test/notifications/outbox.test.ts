@@ -95,3 +95,28 @@ describe.each(backends)('the outbox on $name', (backend: Backend) => {
     expect(stored[0]!.token_hash).not.toBe(token);
   });
 });
+
+describe.each(backends)('outbox retention on $name', (backend: Backend) => {
+  const ctx = usePlatform(backend);
+
+  it('the cleanup deletes sent messages past the retention with their attempts and events, keeps failed/dead ones and recent ones', async () => {
+    const p = ctx.platform;
+    const { purgeOutbox } = await import('../../src/notifications/retention.js');
+    const product = await p.addProduct({ name: 'P', price: 1, stock: 100 });
+    for (const email of ['old@example.com', 'dead@example.com', 'new@example.com']) {
+      const c = await p.createCustomer({ email, name: 'X' });
+      await p.addToCart(c, product, 1);
+      await p.createOrder(c);
+    }
+    const long = new Date(Date.now() - 40 * 24 * 3600_000).toISOString();
+    await p.db.run("UPDATE notifications SET status = 'sent', sent_at = ? WHERE recipient = 'old@example.com'", [long]);
+    await p.db.run("UPDATE notifications SET status = 'dead', created_at = ? WHERE recipient = 'dead@example.com'", [long]);
+    await p.db.run("UPDATE notifications SET status = 'sent', sent_at = ? WHERE recipient = 'new@example.com'", [new Date().toISOString()]);
+    await p.db.run('UPDATE outbox_events SET created_at = ?', [long]);
+    await p.db.run("INSERT INTO notification_attempts (notification_id, at, ok, status_code, duration_ms, error) SELECT id, ?, 1, NULL, 3, NULL FROM notifications WHERE recipient = 'old@example.com'", [long]);
+    expect(await purgeOutbox(p.db)).toEqual({ notifications: 1, authTokens: 0 });
+    expect((await p.query('SELECT recipient FROM notifications ORDER BY id')).map((r) => r.recipient)).toEqual(['dead@example.com', 'new@example.com']);
+    expect(await p.query('SELECT COUNT(*) AS n FROM notification_attempts')).toEqual([{ n: 0 }]);
+    expect(await p.query('SELECT COUNT(*) AS n FROM outbox_events')).toEqual([{ n: 2 }]);
+  });
+});
