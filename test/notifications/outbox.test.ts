@@ -41,6 +41,28 @@ describe.each(backends)('the outbox on $name', (backend: Backend) => {
     expect((await outbox(p)).filter((r) => r.type !== 'stock.low')).toEqual([]);
   });
 
+  it('listeners run once the change is committed (visible to other connections); a call rolled back in the same batch publishes nothing', async () => {
+    const p = ctx.platform;
+    const seen: Array<{ id: number; visible: boolean }> = [];
+    const pending: Promise<void>[] = [];
+    p.on('order.placed', (e) => {
+      const id = (e.data as { order: { id: number } }).order.id;
+      pending.push(p.query(`SELECT COUNT(*) AS n FROM orders WHERE id = ${id}`).then((r) => void seen.push({ id, visible: Number(r[0]!.n) === 1 })));
+    });
+    const product = await p.addProduct({ name: 'Last one', price: 2, stock: 1 });
+    const a = await p.createCustomer({ email: 'a@example.com', name: 'A' });
+    const b = await p.createCustomer({ email: 'b@example.com', name: 'B' });
+    await p.addToCart(a, product, 1);
+    await p.addToCart(b, product, 1);
+    // Issued in the same tick: on SQLite both run in one batch, the loser rolls back to its savepoint.
+    const results = await Promise.allSettled([p.createOrder(a), p.createOrder(b)]);
+    const won = results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<number>;
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    await Promise.all(pending);
+    expect(seen).toEqual([{ id: won.value, visible: true }]);
+    expect(await p.query("SELECT COUNT(*) AS n FROM outbox_events WHERE type = 'order.placed'")).toEqual([{ n: 1 }]);
+  });
+
   it('status moves emit order.status_changed with from/to, cancelling also order.cancelled; emails for shipped, delivered and cancelled', async () => {
     const p = ctx.platform;
     const c = await p.createCustomer({ email: 'cy@example.com', name: 'Cy' });
