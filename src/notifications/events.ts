@@ -11,7 +11,8 @@ export interface EventPayloads {
   'order.status_changed': { order: Order; from: OrderStatus; to: OrderStatus };
   'order.cancelled': { order: Order; from: OrderStatus };
   'customer.registered': { customerId: number; email: string; name: string };
-  'stock.low': { productId: number; name: string; stock: number; threshold: number };
+  /** Per variant: a product without options has one (its default variant). */
+  'stock.low': { productId: number; variantId: number; sku: string | null; variantTitle: string; name: string; stock: number; threshold: number };
   'password.reset_requested': { customerId: number; email: string; expiresAt: string };
 }
 

@@ -154,7 +154,13 @@ export function orderContext(order: OrderLike): Record<string, unknown> {
   const lines = addressLines(order.shippingAddress ?? order.address);
   return {
     ...order,
-    items: order.items.map((i) => ({ ...i, priceText: money(i.priceCents), subtotalText: money(i.subtotalCents) })),
+    // A product without options has one variant titled "Default": no title worth showing.
+    items: order.items.map((i) => ({
+      ...i,
+      variantTitle: (i as { variantTitle?: unknown }).variantTitle === 'Default' ? undefined : (i as { variantTitle?: unknown }).variantTitle,
+      priceText: money(i.priceCents),
+      subtotalText: money(i.subtotalCents),
+    })),
     subtotalText: money(order.subtotalCents),
     discountText: money(order.discountCents),
     shippingText: money(order.shippingCents),

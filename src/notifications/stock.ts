@@ -9,19 +9,22 @@ export function lowStockThreshold(): number {
 }
 
 /**
- * After stock changes in `tx`: emits `stock.low` for each product the change took from at or above
- * the threshold to below it (so one crossing, one event; a further sale below it is no news).
+ * After variant stock changes in `tx`: emits `stock.low` for each variant the change took from at
+ * or above the threshold to below it (one crossing, one event; a further sale below it is no news).
  */
-export async function emitLowStock(tx: Executor, changes: ReadonlyArray<{ productId: number; delta: number }>): Promise<void> {
+export async function emitLowStock(tx: Executor, changes: ReadonlyArray<{ variantId: number; delta: number }>): Promise<void> {
   const falling = changes.filter((c) => c.delta < 0);
   if (falling.length === 0) return;
   const threshold = lowStockThreshold();
-  const where = inList(tx.dialect, 'id', falling.map((c) => c.productId));
-  const rows = await tx.all<{ id: number; name: string; stock: number }>(`SELECT id, name, stock FROM products WHERE ${where.sql}`, where.params);
+  const where = inList(tx.dialect, 'v.id', falling.map((c) => c.variantId));
+  const rows = await tx.all<{ id: number; product_id: number; sku: string | null; title: string; stock: number; name: string }>(
+    `SELECT v.id, v.product_id, v.sku, v.title, v.stock, p.name FROM product_variants v JOIN products p ON p.id = v.product_id WHERE ${where.sql} ORDER BY v.id`,
+    where.params,
+  );
   for (const row of rows) {
-    const delta = falling.find((c) => c.productId === row.id)!.delta;
+    const delta = falling.filter((c) => c.variantId === row.id).reduce((sum, c) => sum + c.delta, 0);
     if (row.stock < threshold && row.stock - delta >= threshold) {
-      await emit(tx, 'stock.low', { productId: row.id, name: row.name, stock: row.stock, threshold });
+      await emit(tx, 'stock.low', { productId: row.product_id, variantId: row.id, sku: row.sku, variantTitle: row.title, name: row.name, stock: row.stock, threshold });
     }
   }
 }

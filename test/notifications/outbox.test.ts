@@ -99,10 +99,33 @@ describe.each(backends)('the outbox on $name', (backend: Backend) => {
     await p.addToCart(c, product, 9);
     await p.createOrder(c); // 4: crosses again, through checkout
     const low = await p.query("SELECT payload FROM outbox_events WHERE type = 'stock.low' ORDER BY id");
+    const variantId = (await p.getProduct(product))!.variants[0]!.id;
+    const expected = { productId: product, variantId, sku: null, variantTitle: 'Default', name: 'Tea', stock: 4, threshold: 5 };
+    expect(low.map((r) => JSON.parse(r.payload as string))).toEqual([expected, expected]);
+  });
+
+  it('stock.low is per variant: a sale of one size below the threshold names that variant only; a guest order emails its own address', async () => {
+    const p = ctx.platform;
+    const productId = await p.addProduct({
+      name: 'Tee',
+      price: 20,
+      options: [{ name: 'Size', values: ['S', 'M'] }],
+      variants: [
+        { sku: 'TEE-S', options: { Size: 'S' }, stock: 6 },
+        { sku: 'TEE-M', options: { Size: 'M' }, stock: 50 },
+      ],
+    });
+    const [small, medium] = (await p.getProduct(productId))!.variants;
+    const guest = { guestToken: (await p.createGuestCart()).token };
+    await p.addToCart(guest, productId, 2, { variantId: small!.id });
+    await p.addToCart(guest, productId, 2, { variantId: medium!.id });
+    const address = { name: 'Gus Guest', line1: '1 Road', city: 'Town', postalCode: '12345', country: 'US' };
+    await p.checkout(guest, { email: 'gus@example.com', shippingAddress: address });
+    const low = await p.query("SELECT payload FROM outbox_events WHERE type = 'stock.low'");
     expect(low.map((r) => JSON.parse(r.payload as string))).toEqual([
-      { productId: product, name: 'Tea', stock: 4, threshold: 5 },
-      { productId: product, name: 'Tea', stock: 4, threshold: 5 },
+      { productId, variantId: small!.id, sku: 'TEE-S', variantTitle: 'S', name: 'Tee', stock: 4, threshold: 5 },
     ]);
+    expect(await p.query("SELECT recipient FROM notifications WHERE kind = 'email'")).toEqual([{ recipient: 'gus@example.com' }]);
   });
 
   it('registration emits customer.registered with a welcome email that carries a confirmation token (stored hashed)', async () => {

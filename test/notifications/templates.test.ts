@@ -38,7 +38,7 @@ describe('mail templates', () => {
     expect(mail.subject).toBe('Berlin Shirts: order #42 confirmed');
     for (const line of [
       '- 2 x T-shirt (M / Blue) at €15.00: €30.00',
-      '- 1 x Mug (Default) at €20.00: €20.00',
+      '- 1 x Mug at €20.00: €20.00',
       'Subtotal: €50.00',
       'Discount (SPRING): -€5.00',
       'Shipping: €4.90',

@@ -6,10 +6,8 @@ import { id, int, type Migration } from './types.js';
  * of the change that causes it, fanned out there into one message per recipient (an email, a
  * webhook endpoint). The runner claims messages by moving `next_attempt_at` past a lease, so a
  * process that dies holding one lets it go when the lease runs out. One-time tokens for password
- * reset and email confirmation are stored as hashes.
- *
- * `customers.email_verified_at` is added here only while commerce-core's 006 (which owns the
- * column) is not on main; when 006 lands with it, the ALTER below goes.
+ * reset and email confirmation are stored as hashes (confirmation sets `customers.email_verified_at`,
+ * a column of 006).
  */
 export const notifications: Migration = {
   version: 8,
@@ -76,6 +74,5 @@ export const notifications: Migration = {
       created_at TEXT NOT NULL
     )`,
     `CREATE INDEX auth_tokens_customer_idx ON auth_tokens (customer_id, purpose)`,
-    `ALTER TABLE customers ADD COLUMN email_verified_at TEXT`,
   ],
 };
