@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   empty_cart: 422,
   idempotency_mismatch: 422,
   discount_invalid: 422,
+  token_invalid: 400,
   unprocessable: 422,
   request_timeout: 408,
   payload_too_large: 413,
@@ -111,6 +112,13 @@ export class DiscountInvalidError extends StorekeeperError {
     message: string,
   ) {
     super('discount_invalid', message, { code: discountCode, reason });
+  }
+}
+
+/** A one-time token (password reset, email confirmation) that is unknown, used or expired. */
+export class TokenInvalidError extends StorekeeperError {
+  constructor(message = 'The token is invalid, expired or already used') {
+    super('token_invalid', message);
   }
 }
 

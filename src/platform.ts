@@ -32,11 +32,21 @@ import { ImageService, type ProductImage } from './images/service.js';
 import { imageStoreFor, type ImageOptions } from './images/options.js';
 import type { ImageStore } from './images/store.js';
 import type { ImageMime } from './images/sniff.js';
+import { EventBus, publishAfterCommit, type EventListener } from './notifications/outbox.js';
+import type { EventType } from './notifications/events.js';
+import { NotificationService } from './notifications/service.js';
+import { NotificationRunner, type RunnerOptions } from './notifications/runner.js';
+import { WebhookService } from './notifications/webhooks.js';
 import { AddressService, type AddressPatch, type NewAddress, type SavedAddress } from './addresses/service.js';
 import { ShippingService, type NewShippingMethod, type ShippingMethod, type ShippingMethodPatch } from './shipping/service.js';
 import { TaxService, type NewTaxRate, type TaxRate, type TaxRatePatch } from './tax/service.js';
 import { PaymentService, type OrderPayment, type PayInput, type PaymentView, type RefundInput, type RefundView } from './payments/service.js';
 import type { PaymentSettings } from './payments/config.js';
+
+export interface JobOptions {
+  /** Start the outbox runner in this process (the server does); an object sets its schedule and mail settings. */
+  jobs?: boolean | RunnerOptions;
+}
 
 /** A product as its detail page shows it: with the EU lowest-price indication when on sale. */
 export type ProductDetail = Product & LowestPrice;
@@ -59,6 +69,12 @@ export class EcommercePlatform {
   readonly priceHistory: PriceHistoryService;
   readonly promotions: PromotionService;
   readonly images: ImageService;
+  /** After-commit events of this process (`on`); the outbox (docs/NOTIFICATIONS.md). */
+  readonly events = new EventBus();
+  readonly notifications: NotificationService;
+  readonly webhooks: WebhookService;
+  /** The outbox runner, when started (`open(…, { jobs: true })` or `startJobs()`). */
+  runner: NotificationRunner | undefined;
   readonly addresses: AddressService;
   readonly shipping: ShippingService;
   readonly taxes: TaxService;
@@ -69,11 +85,15 @@ export class EcommercePlatform {
 
   private constructor(
     readonly db: Driver,
-    target: string,
+    readonly target: string,
     options: ImageOptions & { payments?: Partial<PaymentSettings> },
     /** The shop's currency and whether prices include tax (docs/COMMERCE.md). */
     readonly shop: ShopSettings,
   ) {
+    publishAfterCommit(db, this.events);
+    this.events.on('*', () => this.runner?.nudge());
+    this.notifications = new NotificationService(db);
+    this.webhooks = new WebhookService(db);
     this.customers = new CustomerService(db);
     this.catalog = new CatalogService(db, shop.currency);
     this.inventory = new InventoryService(db);
@@ -99,7 +119,7 @@ export class EcommercePlatform {
    * or a `postgres://` URL. `currency` (default SHOP_CURRENCY, else the shop's stored one, else
    * USD) is stored on the first open; another one later is refused (ConflictError).
    */
-  static async open(target: string = DEFAULT_DATABASE, options: OpenOptions & ImageOptions & ShopOptions & { payments?: Partial<PaymentSettings> } = {}): Promise<EcommercePlatform> {
+  static async open(target: string = DEFAULT_DATABASE, options: OpenOptions & ImageOptions & ShopOptions & JobOptions & { payments?: Partial<PaymentSettings> } = {}): Promise<EcommercePlatform> {
     const db = await openDriver(target, options);
     let shop: ShopSettings;
     try {
@@ -110,10 +130,24 @@ export class EcommercePlatform {
       await db.close();
       throw e;
     }
-    return new EcommercePlatform(db, target, options, shop);
+    const platform = new EcommercePlatform(db, target, options, shop);
+    if (options.jobs) platform.startJobs(options.jobs === true ? {} : options.jobs);
+    return platform;
+  }
+
+  /** Starts delivering the outbox from this process (idempotent). */
+  startJobs(options: RunnerOptions = {}): NotificationRunner {
+    this.runner ??= new NotificationRunner(this.db, this.target, options).start();
+    return this.runner;
+  }
+
+  /** Calls `listener` after the commit of every transaction of this process that emitted `type` ('*': every type). */
+  on<T extends EventType>(type: T | '*', listener: EventListener<T>): () => void {
+    return this.events.on(type, listener);
   }
 
   async close(): Promise<void> {
+    await this.runner?.stop();
     await this.imageStore.close?.();
     await this.db.close();
   }

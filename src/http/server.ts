@@ -24,6 +24,8 @@ import { imageRoutes } from '../images/routes.js';
 import { addressRoutes } from '../addresses/routes.js';
 import { shippingRoutes } from '../shipping/routes.js';
 import { taxRoutes } from '../tax/routes.js';
+import { notificationRoutes } from '../notifications/routes.js';
+import { recoveryRoutes } from '../auth/recovery-routes.js';
 import { paymentRoutes } from '../payments/routes.js';
 import { webhookRoutes } from '../payments/webhook-routes.js';
 import { paymentJobs } from '../payments/jobs.js';
@@ -37,7 +39,7 @@ import { installLazyCompilers } from './lazy-compile.js';
 import { validatorCompiler } from './validation.js';
 
 /** Every route file, registered in this order. A new domain adds its `routes.ts` here. */
-export const ROUTES: Routes[] = [healthRoutes, authRoutes, customerRoutes, catalogRoutes, inventoryRoutes, cartRoutes, orderRoutes, reportRoutes, reviewRoutes, priceHistoryRoutes, promotionRoutes, imageRoutes, addressRoutes, shippingRoutes, taxRoutes, paymentRoutes, webhookRoutes];
+export const ROUTES: Routes[] = [healthRoutes, authRoutes, customerRoutes, catalogRoutes, inventoryRoutes, cartRoutes, orderRoutes, reportRoutes, reviewRoutes, priceHistoryRoutes, promotionRoutes, imageRoutes, addressRoutes, shippingRoutes, taxRoutes, recoveryRoutes, notificationRoutes, paymentRoutes, webhookRoutes];
 
 export interface ServerOptions {
   /** Fastify/pino logger; default: pino at LOG_LEVEL (info). Tests pass false. */
@@ -232,7 +234,7 @@ export interface StartOptions extends ServerOptions {
   adminPassword?: string;
   /** Close gracefully on SIGTERM/SIGINT (default true). */
   handleSignals?: boolean;
-  /** Run the once-per-cluster cleanup of expired sessions (src/jobs; default true). */
+  /** Run the once-per-cluster cleanup of expired sessions (src/jobs) and the outbox runner (src/notifications); default true. */
   backgroundJobs?: boolean;
 }
 
@@ -270,6 +272,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
             onError: (job, err) => running.log.error({ err, job }, 'background job failed'),
             onRun: (job, result) => running.log.info({ job, result }, 'background job ran'),
           }).start();
+    if (options.backgroundJobs !== false) platform.startJobs({ onError: (err) => running.log.error({ err }, 'notification round failed') });
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {

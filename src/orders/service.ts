@@ -9,6 +9,7 @@ import { recordMovement } from '../inventory/service.js';
 import { currency as currencyOf, fromMinor } from '../money.js';
 import { releaseRedemption } from '../promotions/redeem.js';
 import { DEFAULT_SHOP, type ShopSettings } from '../shop/settings.js';
+import { emit } from '../notifications/outbox.js';
 import * as v from '../validate.js';
 import { checkoutInput, findKeyedOrder, guestAccessToken, placeOrder, resolveBuyer, type CheckoutOptions, type CheckoutResult } from './checkout.js';
 import { assertTransition, ORDER_STATUSES, type OrderStatus } from './status.js';
@@ -272,6 +273,9 @@ export class OrderService {
         for (const item of items) await recordMovement(tx, item.product_id, item.quantity, 'order cancelled', oid, item.variant_id);
         await releaseRedemption(tx, oid, at);
       }
+      const order = (await this.get(oid, tx))!;
+      await emit(tx, 'order.status_changed', { order, from: current.status, to });
+      if (to === 'cancelled') await emit(tx, 'order.cancelled', { order, from: current.status });
       return operations;
     });
     await this.paymentHooks?.afterStatusChange(operations);
