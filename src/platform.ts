@@ -32,7 +32,7 @@ import { ImageService, type ProductImage } from './images/service.js';
 import { imageStoreFor, type ImageOptions } from './images/options.js';
 import type { ImageStore } from './images/store.js';
 import type { ImageMime } from './images/sniff.js';
-import { EventBus, publishAfterCommit, type EventListener } from './notifications/outbox.js';
+import { emit, EventBus, publishAfterCommit, type EventListener } from './notifications/outbox.js';
 import type { EventType } from './notifications/events.js';
 import { NotificationService } from './notifications/service.js';
 import { NotificationRunner, type RunnerOptions } from './notifications/runner.js';
@@ -112,6 +112,13 @@ export class EcommercePlatform {
     this.taxes = new TaxService(db);
     this.payments = new PaymentService(db, options.payments);
     this.orders.paymentHooks = this.payments;
+    // order.paid / order.refunded go to the outbox in the transaction that moved the money.
+    this.payments.onEvent = async (tx, e) => {
+      const order = (await this.orders.get(e.orderId, tx))!;
+      const format = new Intl.NumberFormat('en', { style: 'currency', currency: order.currency });
+      const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+      await emit(tx, e.type, { order, amountCents: e.amountCents, amountText: format.format(e.amountCents / 10 ** digits) });
+    };
   }
 
   /**

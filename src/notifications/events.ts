@@ -10,6 +10,9 @@ export interface EventPayloads {
   'order.placed': { order: Order };
   'order.status_changed': { order: Order; from: OrderStatus; to: OrderStatus };
   'order.cancelled': { order: Order; from: OrderStatus };
+  /** Payments (docs/PAYMENTS.md): the capture's amount, or one refund's, in the order currency's minor units. */
+  'order.paid': { order: Order; amountCents: number; amountText: string };
+  'order.refunded': { order: Order; amountCents: number; amountText: string };
   'customer.registered': { customerId: number; email: string; name: string };
   /** Per variant: a product without options has one (its default variant). */
   'stock.low': { productId: number; variantId: number; sku: string | null; variantTitle: string; name: string; stock: number; threshold: number };
@@ -22,6 +25,8 @@ export const EVENT_TYPES = [
   'order.placed',
   'order.status_changed',
   'order.cancelled',
+  'order.paid',
+  'order.refunded',
   'customer.registered',
   'stock.low',
   'password.reset_requested',
@@ -51,6 +56,8 @@ export const EMAILS: { [T in EventType]?: EmailRule<T> } = {
   'order.placed': (d) => ({ template: 'order-placed', to: orderRecipient(d.order) }),
   'order.status_changed': (d) => (d.to === 'shipped' || d.to === 'delivered' ? { template: `order-${d.to}`, to: orderRecipient(d.order) } : null),
   'order.cancelled': (d) => ({ template: 'order-cancelled', to: orderRecipient(d.order) }),
+  'order.paid': (d) => ({ template: 'order-paid', to: orderRecipient(d.order) }),
+  'order.refunded': (d) => ({ template: 'order-refunded', to: orderRecipient(d.order) }),
   'customer.registered': (d) => ({ template: 'welcome', to: d.email }),
   'password.reset_requested': (d) => ({ template: 'password-reset', to: d.email }),
 };

@@ -12,5 +12,5 @@ for (const r of results) {
   else if ((r.reason as { code?: string }).code === 'conflict') summary.conflict++;
   else summary.other.push(String(r.reason));
 }
-await platform.close();
-process.send!(summary, () => process.exit(0));
+// The summary goes first: the parent's verdict must not depend on how this process shuts down.
+process.send!(summary, () => void platform.close().finally(() => process.exit(0)));

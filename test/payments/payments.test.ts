@@ -254,7 +254,9 @@ describe.each(backends)('payments with the test provider on $name', (backend) =>
 
   it('order.paid and order.refunded are emitted once each, inside the transaction of the effect', async () => {
     const seen: Array<[string, number, number]> = [];
+    const outbox = s.platform.payments.onEvent!;
     s.platform.payments.onEvent = async (tx, e) => {
+      await outbox(tx, e);
       // Inside the transaction: the figures it announces are already visible to it.
       const row = await tx.get<{ paid_cents: number; refunded_cents: number }>('SELECT paid_cents, refunded_cents FROM orders WHERE id = ?', [e.orderId]);
       expect(Number(e.type === 'order.paid' ? row!.paid_cents : row!.refunded_cents)).toBeGreaterThanOrEqual(e.amountCents);
@@ -274,8 +276,15 @@ describe.each(backends)('payments with the test provider on $name', (backend) =>
         ['order.paid', o.orderId, o.totalCents],
         ['order.refunded', o.orderId, 1200],
       ]);
+      // The outbox got each once, with its email.
+      const rows = await s.platform.query(`SELECT type, payload FROM outbox_events WHERE type IN ('order.paid', 'order.refunded') ORDER BY id`);
+      const mine = rows.filter((r) => (JSON.parse(String(r.payload)) as { order: { id: number } }).order.id === o.orderId);
+      expect(mine.map((r) => [r.type, (JSON.parse(String(r.payload)) as { amountCents: number }).amountCents])).toEqual([
+        ['order.paid', o.totalCents],
+        ['order.refunded', 1200],
+      ]);
     } finally {
-      s.platform.payments.onEvent = null;
+      s.platform.payments.onEvent = outbox;
     }
   });
 
