@@ -72,12 +72,15 @@ describe.each(backends)('the outbox on $name', (backend: Backend) => {
       await p.createOrder(c);
     }
     const [second, first] = (await p.getCustomerOrders(c)).map((o) => o.id) as [number, number];
+    // Fulfilment waits for money (docs/PAYMENTS.md): the payment emits order.paid and its email.
+    await p.payOrder(first);
     await p.updateOrderStatus(first, 'processing');
     await p.updateOrderStatus(first, 'shipped');
     await p.updateOrderStatus(first, 'delivered');
     await p.cancelOrder(second);
     const events = await p.query("SELECT type, payload FROM outbox_events WHERE type <> 'order.placed' ORDER BY id");
     expect(events.map((e) => [e.type, JSON.parse(e.payload as string).from, JSON.parse(e.payload as string).to])).toEqual([
+      ['order.paid', undefined, undefined],
       ['order.status_changed', 'pending', 'processing'],
       ['order.status_changed', 'processing', 'shipped'],
       ['order.status_changed', 'shipped', 'delivered'],
@@ -85,7 +88,7 @@ describe.each(backends)('the outbox on $name', (backend: Backend) => {
       ['order.cancelled', 'pending', undefined],
     ]);
     const mails = await p.query("SELECT template FROM notifications WHERE kind = 'email' ORDER BY id");
-    expect(mails.map((m) => m.template)).toEqual(['order-placed', 'order-placed', 'order-shipped', 'order-delivered', 'order-cancelled']);
+    expect(mails.map((m) => m.template)).toEqual(['order-placed', 'order-placed', 'order-paid', 'order-shipped', 'order-delivered', 'order-cancelled']);
   });
 
   it('stock.low once when a change takes stock below the threshold', async () => {
