@@ -4,6 +4,7 @@ import { isUniqueViolation, now } from '../db/sql.js';
 import { claimOrInsertCustomer, toCustomer, type Customer, type CustomerRow } from '../customers/service.js';
 import * as v from '../validate.js';
 import { costOf, decoyHash, DEFAULT_SCRYPT_COST, hashPassword, verifyPassword } from './password.js';
+import { emitRegistered } from './recovery.js';
 import { hashToken, newToken } from './tokens.js';
 
 export const ROLES = ['customer', 'admin'] as const;
@@ -91,7 +92,7 @@ export class AuthService {
   readonly sessionIdleMs: number;
   private readonly maxFailures: number;
   private readonly failureWindowMs: number;
-  private readonly scryptCost: number;
+  readonly scryptCost: number;
 
   constructor(
     private readonly db: Driver,
@@ -126,6 +127,7 @@ export class AuthService {
           at,
         ]);
         const expiresAt = await this.insertSession(tx, row!.id, token);
+        await emitRegistered(tx, row!);
         return { customer: toCustomer(row!), role, token, expiresAt };
       });
     } catch (e) {
@@ -201,9 +203,11 @@ export class AuthService {
     if (!row || Date.parse(row.expires_at) <= at) return null;
     const next = this.expiryFrom(Date.parse(row.created_at), at);
     if (Date.parse(next) - Date.parse(row.expires_at) >= Math.min(5 * 60_000, this.sessionIdleMs / 10)) {
-      await this.db.transaction((tx) => tx.run('UPDATE sessions SET expires_at = ? WHERE token_hash = ? AND expires_at < ?', [next, tokenHash, next]), {
-        durable: false,
-      });
+      // Best effort: a read must not fail because the slide could not be written (a busy or
+      // failed-closed database); the session then just keeps its current expiry.
+      await this.db
+        .transaction((tx) => tx.run('UPDATE sessions SET expires_at = ? WHERE token_hash = ? AND expires_at < ?', [next, tokenHash, next]), { durable: false })
+        .catch(() => undefined);
     }
     return { customerId: row.customer_id, role: row.role, tokenHash };
   }
