@@ -1,0 +1,49 @@
+const formats = new Map<string, Intl.NumberFormat>();
+
+/** Minor units to display text ("$1,299.99"); display only, never arithmetic. */
+export function money(minor: number, currency = 'USD', decimals = 2): string {
+  let format = formats.get(currency);
+  if (!format) {
+    format = new Intl.NumberFormat('en-US', { style: 'currency', currency, minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+    formats.set(currency, format);
+  }
+  return format.format(minor / 10 ** decimals);
+}
+
+/** The price as schema.org wants it: a plain decimal string. */
+export function decimalPrice(minor: number, decimals = 2): string {
+  const sign = minor < 0 ? '-' : '';
+  const abs = Math.abs(minor);
+  if (decimals === 0) return `${sign}${abs}`;
+  const whole = Math.floor(abs / 10 ** decimals);
+  return `${sign}${whole}.${String(abs % 10 ** decimals).padStart(decimals, '0')}`;
+}
+
+export function date(iso: string): string {
+  return iso.slice(0, 10);
+}
+
+export function dateTime(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+/** A URL path segment for a product's readable link: /product/12/wireless-mouse. */
+export function slug(name: string): string {
+  return (
+    name
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'product'
+  );
+}
+
+export function productPath(p: { id: number; name: string }): string {
+  return `/product/${p.id}/${slug(p.name)}`;
+}
+
+export function categoryPath(name: string): string {
+  return `/category/${encodeURIComponent(name)}`;
+}
