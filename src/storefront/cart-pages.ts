@@ -63,5 +63,5 @@ ${summary.discountProblem ? html`<p class="muted">${summary.discountProblem}</p>
 ${totalsTable(summary)}
 <form method="get" action="/checkout"><button type="submit" class="primary"${problems.length ? html` disabled` : null}>${t.checkout}</button></form>
 </div>`;
-  return layout(ctx, { title: t.yourCart, noindex: true, scripts: ['search.js', 'cart.js'], body });
+  return layout(ctx, { title: t.yourCart, canonical: '/cart', scripts: ['search.js', 'cart.js'], body });
 }

@@ -13,7 +13,7 @@ export function checkoutPage(ctx: PageContext, summary: CartSummary, errors: str
   const problems = stockProblems(summary);
   return layout(ctx, {
     title: t.checkout,
-    noindex: true,
+    canonical: '/checkout',
     body: html`<h1>${t.checkout}</h1>
 ${formErrors([...errors, ...problems.filter((p) => !errors.includes(p))])}
 <section aria-labelledby="summary-title" class="panel">
