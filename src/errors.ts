@@ -115,6 +115,20 @@ export class BusyError extends StorekeeperError {
   }
 }
 
+/**
+ * The commit may or may not be on stable storage: it is visible, but its fsync failed (or an I/O
+ * error hit the database), so after a power cut it may be gone. A client must check (read its order
+ * back) rather than retry blindly. The driver then refuses every further write (fails closed).
+ */
+export class OutcomeUnknownError extends StorekeeperError {
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super('outcome_unknown', message);
+  }
+}
+
 export function isStorekeeperError(e: unknown): e is StorekeeperError {
   return e instanceof StorekeeperError;
 }

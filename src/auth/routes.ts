@@ -31,7 +31,7 @@ export const authRoutes: Routes = (app, { auth }) => {
   const signedIn = (reply: FastifyReply, s: SignedIn) => {
     const maxAge = Math.floor(auth.sessionTtlMs / 1000);
     const secure = app.settings.cookieSecure ? '; Secure' : '';
-    reply.header('set-cookie', `${SESSION_COOKIE}=${s.token}; Path=/api; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`);
+    reply.header('set-cookie', `${SESSION_COOKIE}=${s.token}; Path=${app.settings.apiPath}; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`);
     reply.header('cache-control', 'no-store');
     return { customer: s.customer, role: s.role, token: s.token, csrfToken: csrfTokenFor(s.token), expiresAt: s.expiresAt };
   };
@@ -81,7 +81,7 @@ export const authRoutes: Routes = (app, { auth }) => {
     { schema: { tags: ['accounts'], summary: 'Revoke the current session', response: { 204: Type.Null() } } },
     async (request, reply) => {
       await auth.logout(caller(request).tokenHash);
-      reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/api; HttpOnly; SameSite=Strict; Max-Age=0`);
+      reply.header('set-cookie', `${SESSION_COOKIE}=; Path=${app.settings.apiPath}; HttpOnly; SameSite=Strict; Max-Age=0`);
       return reply.code(204).send(null);
     },
   );

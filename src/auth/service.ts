@@ -41,7 +41,7 @@ export interface AuthOptions {
   scryptCost?: number;
   /**
    * A session unused for this long ends (default 24 hours), within its lifetime: each use (at most
-   * once a minute) moves its expiry to now + idle, never past created + sessionTtlMs.
+   * every five minutes) moves its expiry to now + idle, never past created + sessionTtlMs.
    */
   sessionIdleMs?: number;
 }
@@ -195,7 +195,7 @@ export class AuthService {
 
   /**
    * The session behind a token, or null when unknown, expired or idle too long. One indexed read;
-   * a use a minute (or a tenth of the idle time) after the last slide also slides the idle expiry (a non-durable write).
+   * a use five minutes (or a tenth of the idle time) after the last slide also slides the idle expiry (a non-durable write).
    */
   async authenticate(token: string): Promise<Session | null> {
     const tokenHash = hashToken(token);
@@ -203,7 +203,7 @@ export class AuthService {
     const at = Date.now();
     if (!row || Date.parse(row.expires_at) <= at) return null;
     const next = this.expiryFrom(Date.parse(row.created_at), at);
-    if (Date.parse(next) - Date.parse(row.expires_at) >= Math.min(60_000, this.sessionIdleMs / 10)) {
+    if (Date.parse(next) - Date.parse(row.expires_at) >= Math.min(5 * 60_000, this.sessionIdleMs / 10)) {
       await this.db.transaction((tx) => tx.run('UPDATE sessions SET expires_at = ? WHERE token_hash = ? AND expires_at < ?', [next, tokenHash, next]), {
         durable: false,
       });

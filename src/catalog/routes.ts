@@ -37,7 +37,7 @@ export const catalogRoutes: Routes = (app, { platform }) => {
 
   app.get(
     '/api/products/:id',
-    { config: { auth: 'public' }, schema: { tags: ['catalog'], params: IdParams, response: { 200: Type.Object({ product: ProductSchema }) } } },
+    { config: { auth: 'public' }, schema: { tags: ['catalog'], summary: 'One product', params: IdParams, response: { 200: Type.Object({ product: ProductSchema }) } } },
     async (request) => {
       const product = await platform.getProductDetail(request.params.id);
       if (!product) throw new NotFoundError('Product', request.params.id);

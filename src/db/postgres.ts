@@ -11,6 +11,11 @@ export interface PostgresOptions {
   poolMax?: number;
   /** Schema to use (created if missing); tests use one schema each. */
   schema?: string;
+  /**
+   * For fault tests: runs inside every write transaction just before COMMIT, on its connection,
+   * with the attempt number (0 first); an error it raises is handled like the body's own.
+   */
+  beforeCommit?: (tx: Executor, attempt: number) => Promise<void>;
 }
 
 const placeholderCache = new Map<string, string>();
@@ -71,6 +76,7 @@ export class PostgresDriver implements Driver {
   readonly pool: pg.Pool;
   readonly schema: string | undefined;
   private readonly exec: PgExecutor;
+  private readonly beforeCommit: PostgresOptions['beforeCommit'];
 
   constructor(
     readonly url: string,
@@ -91,6 +97,7 @@ export class PostgresDriver implements Driver {
       /* an idle client died; the pool replaces it */
     });
     this.exec = new PgExecutor(this.pool);
+    this.beforeCommit = options.beforeCommit;
   }
 
   private inFlight = 0;
@@ -129,7 +136,9 @@ export class PostgresDriver implements Driver {
         await client.query('BEGIN');
         // The Postgres twin of SQLite's NORMAL commit for non-durable calls (cart edits).
         if (options.durable === false) await client.query('SET LOCAL synchronous_commit = off');
-        const result = await fn(new PgExecutor(client));
+        const tx = new PgExecutor(client);
+        const result = await fn(tx);
+        await this.beforeCommit?.(tx, attempt);
         await client.query('COMMIT');
         return result;
       } catch (e) {

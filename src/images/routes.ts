@@ -73,6 +73,10 @@ export const imageRoutes: Routes = (app, { platform }) => {
         tags: ['images'],
         summary: 'The image bytes; immutable (addressed by content), cached for a year, ETag and 304',
         params: Type.Object({ hash: Type.String({ pattern: '^[0-9a-f]{64}$' }) }),
+        response: {
+          200: { description: 'The image (JPEG, PNG, WebP or GIF)', content: { 'image/*': { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }) } } },
+          304: Type.Unsafe<undefined>({ description: 'Not modified (the ETag matched)', type: 'null' }),
+        },
       },
     },
     async (request, reply) => {

@@ -7,8 +7,10 @@ export interface Redemption {
   discountCents: number;
 }
 
-export function readCode(ex: Executor, code: string): Promise<DiscountCodeRow | undefined> {
-  return ex.get<DiscountCodeRow>(`SELECT ${DISCOUNT_CODE_COLUMNS} FROM discount_codes WHERE code = ?`, [code]);
+/** `lock`: on PostgreSQL the row is locked (FOR UPDATE), so its terms cannot change before the commit. */
+export function readCode(ex: Executor, code: string, lock = false): Promise<DiscountCodeRow | undefined> {
+  const forUpdate = lock && ex.dialect === 'postgres' ? ' FOR UPDATE' : '';
+  return ex.get<DiscountCodeRow>(`SELECT ${DISCOUNT_CODE_COLUMNS} FROM discount_codes WHERE code = ?${forUpdate}`, [code]);
 }
 
 export async function usedBy(ex: Executor, code: string, customerId: number): Promise<boolean> {
@@ -29,7 +31,7 @@ export async function usedBy(ex: Executor, code: string, customerId: number): Pr
 export async function takeCartDiscount(tx: Executor, customerId: number, subtotalCents: number, at: string): Promise<Redemption | null> {
   const applied = await tx.get<{ code: string }>('SELECT code FROM cart_discounts WHERE customer_id = ?', [customerId]);
   if (!applied) return null;
-  const row = await readCode(tx, applied.code);
+  const row = await readCode(tx, applied.code, true);
   if (!row) throw unknownCode(applied.code);
   assertUsable(row, at, subtotalCents);
   const taken = await tx.run(

@@ -170,19 +170,22 @@ export class PromotionService {
     if (type !== undefined && p.value === undefined) {
       throw new ValidationError('changing type needs a value too', [{ path: 'value', message: 'is required when type changes' }]);
     }
-    const sets = new Assignments();
-    if (p.minSubtotal !== undefined) sets.set('min_subtotal_cents', toCents(p.minSubtotal, 'minSubtotal'));
+    // Validated once, outside; the statement is built inside the body, which a retry runs again.
+    const fixed: Array<[string, unknown]> = [];
+    if (p.minSubtotal !== undefined) fixed.push(['min_subtotal_cents', toCents(p.minSubtotal, 'minSubtotal')]);
     const from = p.validFrom === undefined ? undefined : instant(p.validFrom, 'validFrom');
     const until = p.validUntil === undefined ? undefined : instant(p.validUntil, 'validUntil');
-    if (from !== undefined) sets.set('valid_from', from);
-    if (until !== undefined) sets.set('valid_until', until);
-    if (p.maxRedemptions !== undefined) sets.set('max_redemptions', maxRedemptions(p.maxRedemptions));
-    if (p.oncePerCustomer !== undefined) sets.set('once_per_customer', bool(p.oncePerCustomer, 'oncePerCustomer') ? 1 : 0);
-    if (p.active !== undefined) sets.set('active', bool(p.active, 'active') ? 1 : 0);
+    if (from !== undefined) fixed.push(['valid_from', from]);
+    if (until !== undefined) fixed.push(['valid_until', until]);
+    if (p.maxRedemptions !== undefined) fixed.push(['max_redemptions', maxRedemptions(p.maxRedemptions)]);
+    if (p.oncePerCustomer !== undefined) fixed.push(['once_per_customer', bool(p.oncePerCustomer, 'oncePerCustomer') ? 1 : 0]);
+    if (p.active !== undefined) fixed.push(['active', bool(p.active, 'active') ? 1 : 0]);
     const row = await this.db.transaction(async (tx) => {
-      const current = await readCode(tx, c);
+      const current = await readCode(tx, c, true);
       if (!current) throw new NotFoundError('Discount code', c);
       const finalType = type ?? current.type;
+      const sets = new Assignments();
+      for (const [column, value] of fixed) sets.set(column, value);
       if (p.value !== undefined) sets.set('type', finalType).set('value', storedValue(finalType, p.value));
       assertWindow(from === undefined ? current.valid_from : from, until === undefined ? current.valid_until : until);
       if (sets.empty) return current;
