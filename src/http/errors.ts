@@ -146,7 +146,7 @@ export function addNotFoundPage(app: App, prefix: string, render: NotFoundPage):
 }
 
 function notFoundPageFor(app: App, request: FastifyRequest): NotFoundPage | undefined {
-  const path = request.url.split('?')[0]!;
+  const path = request.url.split('?')[0]!.slice(app.prefix.length);
   if (path === '/api' || path.startsWith('/api/') || (request.method !== 'GET' && request.method !== 'HEAD')) return undefined;
   return notFoundPages.get(app)?.find((p) => path.startsWith(p.prefix))?.render;
 }

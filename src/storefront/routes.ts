@@ -30,6 +30,9 @@ export function storefrontAssets(config: ShopConfig): AssetRegistry {
  */
 export function storefrontRoutesWith(config: ShopConfig): Routes {
   return (app, { platform, auth }) => {
+    // Mounted inside a host app under a prefix (src/server), only the API is served: the pages
+    // link by absolute path and belong at the root of their own server.
+    if (app.prefix) return;
     const assets = storefrontAssets(config);
     const shop: Storefront = { platform, auth, sessions: new WebSessions(auth, SHOP_COOKIE), assets, config };
     addNotFoundPage(app, '/', (request, reply) => sendError(shop, request, reply, 404));
