@@ -15,6 +15,11 @@ export function stars(avg: number | null, count: number): SafeHtml {
   return html`<span class="rating"><span aria-hidden="true">${'★'.repeat(full)}${'☆'.repeat(5 - full)}</span> <span class="visually-hidden">${t.rating(avg, count)}</span><span aria-hidden="true">(${count})</span></span>`;
 }
 
+/** One review's own rating. */
+export function reviewStars(rating: number): SafeHtml {
+  return html`<span class="rating"><span aria-hidden="true">${'★'.repeat(rating)}${'☆'.repeat(5 - rating)}</span><span class="visually-hidden">${t.stars(rating)}</span></span>`;
+}
+
 /** One product in a grid: the whole card is its link. */
 export function productCard(p: Product, currency = 'USD'): SafeHtml {
   return html`<li class="card">

@@ -1,7 +1,7 @@
 import { csrfInput } from '../web/csrf.js';
 import { html, type SafeHtml } from '../web/html.js';
 import type { ProductDetail } from '../platform.js';
-import { stars, stockBadge } from './components.js';
+import { reviewStars, stars, stockBadge } from './components.js';
 import type { PageContext } from './context.js';
 import { categoryPath, date, decimalPrice, money, productPath } from './format.js';
 import { formErrors, layout, notice } from './layout.js';
@@ -86,7 +86,7 @@ ${notice(state.reviewed ? t.reviewThanks : null)}
 ${reviews.reviews.length === 0 ? html`<p>${t.noReviews}</p>` : null}
 <ul class="review-list">
 ${reviews.reviews.map(
-  (r) => html`<li><p><strong>${r.title ?? ''}</strong> ${stars(r.rating, 1)}</p>
+  (r) => html`<li><p><strong>${r.title ?? ''}</strong> ${reviewStars(r.rating)}</p>
 <p class="muted">${r.authorName} · ${date(r.createdAt)}${r.verified ? html` · <span class="badge">${t.verifiedPurchase}</span>` : null}</p>
 ${r.text ? html`<p>${r.text}</p>` : null}</li>`,
 )}

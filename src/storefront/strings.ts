@@ -46,6 +46,7 @@ export const t = {
   outOfStock: 'Out of stock',
   wasLowest: (price: string) => `Lowest price in the last 30 days: ${price}`,
   rating: (avg: number, count: number) => `Rated ${avg.toFixed(1)} out of 5 (${count} ${count === 1 ? 'review' : 'reviews'})`,
+  stars: (n: number) => `${n} out of 5 stars`,
   noReviews: 'No reviews yet',
   reviews: 'Reviews',
   verifiedPurchase: 'Verified purchase',
