@@ -49,8 +49,9 @@ ${csrfInput(ctx.csrf)}
   });
 }
 
-function accountNav(current: 'profile' | 'orders'): SafeHtml {
-  return html`<nav class="tabs" aria-label="${t.account}"><a href="/account"${current === 'profile' ? html` aria-current="page"` : null}>${t.profile}</a> <a href="/account/orders"${current === 'orders' ? html` aria-current="page"` : null}>${t.orders}</a></nav>`;
+export function accountNav(current: 'profile' | 'orders' | 'addresses'): SafeHtml {
+  const tab = (key: typeof current, href: string, label: string) => html`<a href="${href}"${current === key ? html` aria-current="page"` : null}>${label}</a>`;
+  return html`<nav class="tabs" aria-label="${t.account}">${tab('profile', '/account', t.profile)} ${tab('orders', '/account/orders', t.orders)} ${tab('addresses', '/account/addresses', t.addressBook)}</nav>`;
 }
 
 export function profilePage(ctx: PageContext, customer: Customer, state: { saved?: boolean; errors?: string[] } = {}): SafeHtml {

@@ -13,7 +13,7 @@ import { productPage } from './product-page.js';
 const PUBLIC = { config: { auth: 'public' as const }, schema: { hide: true } };
 
 /** Messages a shopper can act on: validation issues by field, else the error's own message. */
-function messagesOf(e: StorekeeperError): string[] {
+export function messagesOf(e: StorekeeperError): string[] {
   const details = e.details;
   if (Array.isArray(details) && details.length > 0) {
     return details.map((d: { path?: string; message?: string }) => (d.path ? `${d.path}: ${d.message ?? ''}` : String(d.message)));

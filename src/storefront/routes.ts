@@ -8,6 +8,7 @@ import { acceptForms } from '../web/form.js';
 import { sendPage } from '../web/page.js';
 import { WebSessions } from '../web/session.js';
 import { accountRoutes } from './account-routes.js';
+import { addressRoutes } from './address-routes.js';
 import { cartRoutes } from './cart-routes.js';
 import { homePage, listingPage, listingParams } from './catalog-pages.js';
 import { shopConfigFromEnv, themeCss, type ShopConfig } from './config.js';
@@ -86,6 +87,7 @@ export function storefrontRoutesWith(config: ShopConfig): Routes {
 
       cartRoutes(scope, shop);
       accountRoutes(scope, shop);
+      addressRoutes(scope, shop);
     });
   };
 }

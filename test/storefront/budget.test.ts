@@ -113,6 +113,30 @@ describe.each(backends)('storefront pages over HTTP ($name)', (backend) => {
     expect(robots.body).toContain('Disallow: /account');
   });
 
+  it('keeps an address book through plain forms, refusing a bad address with the field named', async () => {
+    const page = await s.app.inject({ url: '/account/addresses', headers: { cookie: shop.cookie } });
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const post = (payload: Record<string, string>) =>
+      s.app.inject({
+        method: 'POST',
+        url: '/account/addresses',
+        headers: { cookie: shop.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ _csrf: token, ...payload }).toString(),
+      });
+    const before = await tableCounts(s.platform);
+    const bad = await post({ name: 'Ada', line1: '12 Crescent', city: 'London', postalCode: 'N1 9GU', country: 'XX' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('role="alert"');
+    expect(bad.body).toContain('country');
+    expect(bad.body).toContain('value="12 Crescent"');
+    expect(await tableCounts(s.platform)).toEqual(before);
+    const ok = await post({ name: 'Ada', line1: '12 Crescent', city: 'London', postalCode: 'N1 9GU', country: 'GB', isDefault: '1' });
+    expect(ok.statusCode).toBe(303);
+    const list = (await s.app.inject({ url: '/account/addresses', headers: { cookie: shop.cookie } })).body;
+    expect(list).toContain('12 Crescent');
+    expect(list).toContain('United Kingdom');
+  });
+
   it('shows the price and stock of the last committed write', async () => {
     await s.platform.updateProduct(ids.socks, { priceCents: 1234, stock: 2 });
     const page = (await s.app.inject({ url: `/product/${ids.socks}/merino-wool-socks` })).body;

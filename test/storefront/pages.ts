@@ -31,6 +31,7 @@ export async function shopPages(s: TestServer, ids: Awaited<ReturnType<typeof se
   await s.platform.addToCart(shopper.id, ids.shoe, 1);
   const orderId = await s.platform.createOrder(shopper.id);
   await s.platform.addToCart(shopper.id, ids.socks, 1);
+  await s.platform.addAddress(shopper.id, { name: 'Page Tester', line1: '1 Test Street', city: 'Berlin', postalCode: '10115', country: 'DE', isDefault: true });
   const cookie = await signInCookie(s, shopper.email);
   const pages = {
     home: '/',
@@ -48,6 +49,7 @@ export async function shopPages(s: TestServer, ids: Awaited<ReturnType<typeof se
     account: '/account',
     orders: '/account/orders',
     order: `/account/orders/${orderId}`,
+    addresses: '/account/addresses',
   };
-  return { pages, signedIn: new Set(['cart', 'checkout', 'confirmation', 'account', 'orders', 'order']), cookie, email: shopper.email };
+  return { pages, signedIn: new Set(['cart', 'checkout', 'confirmation', 'account', 'orders', 'order', 'addresses']), cookie, email: shopper.email };
 }
