@@ -1,7 +1,7 @@
 import type { Driver, Row } from './db/driver.js';
 import { migrate } from './db/migrate.js';
 import { DEFAULT_DATABASE, openDriver, type OpenOptions } from './db/open.js';
-import { PostgresDriver } from './db/postgres.js';
+import type { PostgresDriver } from './db/postgres.js';
 import { CartService, type CartItem } from './cart/service.js';
 import { CatalogService, type Category, type NewProduct, type Product, type ProductPatch, type ProductQuery } from './catalog/service.js';
 import { CustomerService, type Customer, type CustomerPatch, type NewCustomer } from './customers/service.js';
@@ -16,6 +16,7 @@ import { PriceHistoryService, type LowestPrice, type PriceChange } from './prici
 import { PromotionService, type CartSummary, type DiscountCode, type DiscountCodePatch, type NewDiscountCode } from './promotions/service.js';
 import { ImageService, type ProductImage } from './images/service.js';
 import { imageStoreFor, type ImageOptions } from './images/options.js';
+import type { ImageStore } from './images/store.js';
 import type { ImageMime } from './images/sniff.js';
 import { AddressService, type AddressPatch, type NewAddress, type SavedAddress } from './addresses/service.js';
 import { ShippingService, type NewShippingMethod, type ShippingMethod, type ShippingMethodPatch } from './shipping/service.js';
@@ -45,6 +46,8 @@ export class EcommercePlatform {
   readonly addresses: AddressService;
   readonly shipping: ShippingService;
   readonly taxes: TaxService;
+  /** Where image bytes live (disk or S3-compatible); `migrate-data --images-to` copies between two. */
+  readonly imageStore: ImageStore;
 
   private constructor(
     readonly db: Driver,
@@ -62,7 +65,8 @@ export class EcommercePlatform {
     this.reviews = new ReviewService(db);
     this.priceHistory = new PriceHistoryService(db);
     this.promotions = new PromotionService(db, this.cart);
-    this.images = new ImageService(db, imageStoreFor(target, options), options.maxImageBytes);
+    this.imageStore = imageStoreFor(target, options);
+    this.images = new ImageService(db, this.imageStore, options.maxImageBytes);
     this.addresses = new AddressService(db);
     this.shipping = new ShippingService(db);
     this.taxes = new TaxService(db);
@@ -73,9 +77,9 @@ export class EcommercePlatform {
    * or a `postgres://` URL.
    */
   static async open(target: string = DEFAULT_DATABASE, options: OpenOptions & ImageOptions = {}): Promise<EcommercePlatform> {
-    const db = openDriver(target, options);
+    const db = await openDriver(target, options);
     try {
-      if (db instanceof PostgresDriver) await db.ensureSchema();
+      if (db.dialect === 'postgres') await (db as PostgresDriver).ensureSchema();
       await migrate(db);
     } catch (e) {
       await db.close();
@@ -84,8 +88,9 @@ export class EcommercePlatform {
     return new EcommercePlatform(db, target, options);
   }
 
-  close(): Promise<void> {
-    return this.db.close();
+  async close(): Promise<void> {
+    await this.imageStore.close?.();
+    await this.db.close();
   }
 
   // Customers

@@ -155,9 +155,8 @@ export class SqliteDriver implements Driver {
     this.maxBatch = options.maxBatch ?? 256;
     this.fsync = options.fsync ?? nodeFsync;
     const w = new Database(filename);
-    // 0: a busy write lock is waited for in begin(), asynchronously; SQLite's own wait would block
-    // the event loop for up to busy_timeout per attempt.
-    w.pragma('busy_timeout = 0');
+    // Opening (switching to WAL) waits in SQLite's busy handler, once; see the reset below.
+    w.pragma(`busy_timeout = ${busy}`);
     if (!memory) w.pragma('journal_mode = WAL');
     this.syncWal = !memory && options.durability !== 'crash-safe-only';
     // NORMAL: COMMIT does not fsync; durability comes from flushWal() (power-cut-safe) or not at all (crash-safe-only).
@@ -165,6 +164,9 @@ export class SqliteDriver implements Driver {
     w.pragma('foreign_keys = ON');
     // Savepoint sub-journals (one per call in a batch) stay in memory rather than temp files.
     w.pragma('temp_store = MEMORY');
+    // From here on 0: a busy write lock is waited for in begin(), asynchronously, since SQLite's
+    // own wait would block the event loop for up to busy_timeout per attempt.
+    w.pragma('busy_timeout = 0');
     this.writer = new Connection(w);
     this.writer.guarded = true;
     // The WAL sits next to the file SQLite actually opened (symlinks and relative paths resolved).

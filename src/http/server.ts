@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import Fastify, { LogController, type FastifySchema, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifySchema, type FastifySchemaCompiler, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { installAuthentication } from '../auth/hook.js';
 import { RateLimiter } from '../auth/rate-limit.js';
@@ -31,6 +31,7 @@ import { healthRoutes } from './health.js';
 import { installOpenApi, operationIdFor } from './openapi.js';
 import { ErrorSchema } from './schemas.js';
 import type { App, AuthLevel, RouteContext, Routes } from './types.js';
+import { installLazyCompilers } from './lazy-compile.js';
 import { validatorCompiler } from './validation.js';
 
 /** Every route file, registered in this order. A new domain adds its `routes.ts` here. */
@@ -166,7 +167,7 @@ export async function buildServer(platform: EcommercePlatform, options: ServerOp
  * instance's prefix. Server-wide settings (logger, timeouts, proxies) belong to whoever made the instance.
  */
 export async function installStorekeeper(app: App, platform: EcommercePlatform, options: ServerOptions = {}): Promise<void> {
-  app.setValidatorCompiler(validatorCompiler);
+  installLazyCompilers(app, validatorCompiler as FastifySchemaCompiler<unknown>);
   // JSON only: text/plain (parsed by default) becomes a 415 like every other type, and an empty
   // JSON body counts as no body (so POST /api/orders needs none), not as malformed JSON.
   app.removeContentTypeParser(['text/plain', 'application/json']);

@@ -84,7 +84,8 @@ export const imageRoutes: Routes = (app, { platform }) => {
       const etag = `"${hash}"`;
       reply.header('cache-control', 'public, max-age=31536000, immutable').header('etag', etag);
       const match = request.headers['if-none-match'];
-      if (match !== undefined && (match === '*' || match.split(',').some((t) => t.trim().replace(/^W\//, '') === etag))) {
+      // `*` matches any current representation, a tag only this one; neither when the image is gone.
+      if (match !== undefined && match.split(',').some((t) => t.trim() === '*' || t.trim().replace(/^W\//, '') === etag) && (await platform.images.has(hash))) {
         return reply.code(304).send();
       }
       const image = await platform.readImage(hash);
