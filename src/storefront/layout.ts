@@ -19,7 +19,7 @@ export interface PageSpec {
 /** The page shell: head, header with search, cart and account links, main, footer. */
 export function layout(ctx: PageContext, page: PageSpec): SafeHtml {
   const { config, assets } = ctx.shop;
-  const title = page.title === config.name ? config.name : `${page.title} · ${config.name}`;
+  const title = page.title.includes(config.name) ? page.title : `${page.title} · ${config.name}`;
   return html`<!doctype html>
 <html lang="${t.lang}">
 <head>

@@ -132,6 +132,40 @@ describe.each(backends)('storefront journeys ($name)', (backend) => {
     await context.close();
   });
 
+  it('with JavaScript, updates results as the shopper types and edits the cart without a reload', async () => {
+    const shopper = await s.shopper('Quick Quinn');
+    const context = await browser.newContext();
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
+    await signInWithForm(page, s.url, shopper.email, 'correct horse battery');
+    await page.goto(`${s.url}/search`);
+    // A marker in the page's memory survives only if no navigation happens.
+    await page.evaluate(() => Object.assign(window, { marker: 'same page' }));
+    await page.getByLabel('Search').pressSequentially('merin', { delay: 30 });
+    await expect.poll(() => page.locator('#results .card').count()).toBe(1);
+    await page.getByRole('link', { name: 'Merino Wool Socks' }).waitFor();
+    expect(page.url()).toContain('q=merin');
+    expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('same page');
+    // Elsewhere, suggestions appear under the box.
+    await page.goto(`${s.url}/`);
+    await page.getByLabel('Search').pressSequentially('trail', { delay: 30 });
+    await page.locator('#suggestions').getByRole('link', { name: 'Trail Running Shoe' }).click();
+    await page.waitForURL(/trail-running-shoe$/);
+    await page.evaluate(() => Object.assign(window, { marker: 'product page' }));
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('is in your cart');
+    await page.getByRole('link', { name: 'Cart' }).click();
+    await page.waitForURL(/\/cart$/);
+    await page.evaluate(() => Object.assign(window, { marker: 'cart page' }));
+    await page.getByLabel('Quantity of Trail Running Shoe').fill('3');
+    await page.getByLabel('Quantity of Trail Running Shoe').press('Tab');
+    await expect.poll(() => page.locator('td[data-label="Total"]').first().textContent()).toBe('$267.00');
+    await expect.poll(() => page.locator('[data-cart-count]').textContent()).toBe('3');
+    expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('cart page');
+    expect((await s.platform.getCart(shopper.id))[0]).toMatchObject({ productId: ids.shoe, quantity: 3 });
+    await context.close();
+  });
+
   it('shows a hostile product name as text and runs none of it', async () => {
     const context = await browser.newContext();
     context.setDefaultTimeout(10_000);
