@@ -73,18 +73,20 @@ export class InsufficientStockError extends StorekeeperError {
     readonly productId: number,
     readonly available: number,
     readonly requested: number,
+    readonly variantId: number | null = null,
   ) {
-    super('insufficient_stock', `Insufficient stock for product ${productId}: ${available} available, ${requested} requested`, {
-      productId,
-      available,
-      requested,
-    });
+    super(
+      'insufficient_stock',
+      `Insufficient stock for product ${productId}${variantId === null ? '' : ` (variant ${variantId})`}: ${available} available, ${requested} requested`,
+      { productId, ...(variantId === null ? {} : { variantId }), available, requested },
+    );
   }
 }
 
 export class EmptyCartError extends StorekeeperError {
-  constructor(readonly customerId: number) {
-    super('empty_cart', `The cart of customer ${customerId} is empty`);
+  /** `customerId` null: a guest cart. */
+  constructor(readonly customerId: number | null) {
+    super('empty_cart', customerId === null ? 'The cart is empty' : `The cart of customer ${customerId} is empty`);
   }
 }
 

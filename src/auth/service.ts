@@ -1,7 +1,7 @@
 import { ConflictError, StorekeeperError, ValidationError } from '../errors.js';
 import type { Driver, Executor } from '../db/driver.js';
 import { isUniqueViolation, now } from '../db/sql.js';
-import { toCustomer, type Customer, type CustomerRow } from '../customers/service.js';
+import { claimOrInsertCustomer, toCustomer, type Customer, type CustomerRow } from '../customers/service.js';
 import * as v from '../validate.js';
 import { costOf, decoyHash, DEFAULT_SCRYPT_COST, hashPassword, verifyPassword } from './password.js';
 import { hashToken, newToken } from './tokens.js';
@@ -115,12 +115,9 @@ export class AuthService {
     const token = newToken();
     try {
       return await this.db.transaction(async (tx) => {
-        if (await tx.get('SELECT id FROM customers WHERE email = ?', [email])) throw emailTaken(email);
         const at = now();
-        const row = await tx.get<CustomerRow>(
-          'INSERT INTO customers (email, name, address, phone, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id, email, name, address, phone, created_at',
-          [email, name, address, phone, at],
-        );
+        const row = await claimOrInsertCustomer(tx, { email, name, address, phone }, at);
+        if (!row) throw emailTaken(email);
         await tx.run('INSERT INTO accounts (customer_id, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [
           row!.id,
           hash,
