@@ -84,7 +84,7 @@ ${
     ? html`<p>${t.noOrders}</p>`
     : html`<table class="lines"><caption class="visually-hidden">${t.orders}</caption>
 <thead><tr><th scope="col">${t.order}</th><th scope="col">${t.placed}</th><th scope="col">${t.status}</th><th scope="col">${t.total}</th></tr></thead>
-<tbody>${orders.map((o) => html`<tr><th scope="row"><a href="/account/orders/${o.id}">${t.orderNumber(o.id)}</a></th><td data-label="${t.placed}">${date(o.createdAt)}</td><td data-label="${t.status}">${t.statusNames[o.status] ?? o.status}</td><td data-label="${t.total}">${money(o.totalCents)}</td></tr>`)}</tbody></table>`
+<tbody>${orders.map((o) => html`<tr><th scope="row"><a href="/account/orders/${o.id}">${t.orderNumber(o.id)}</a></th><td data-label="${t.placed}">${date(o.createdAt)}</td><td data-label="${t.status}">${t.statusNames[o.status] ?? o.status}</td><td data-label="${t.total}">${money(o.totalCents, o.currency)}</td></tr>`)}</tbody></table>`
 }`,
   });
 }

@@ -5,7 +5,7 @@ import { field, formOf, intField } from '../web/form.js';
 import { redirectAfterPost, sendPage } from '../web/page.js';
 import type { WebSession } from '../web/session.js';
 import { orderPage, ordersPage, profilePage, registerPage, safeNext, signInPage } from './account-pages.js';
-import { pageContext, type Storefront } from './context.js';
+import { cartOwnerOf, pageContext, setCartCookie, type Storefront } from './context.js';
 import { productPath } from './format.js';
 import { page, sendError } from './handler.js';
 import { productPage } from './product-page.js';
@@ -29,6 +29,18 @@ export function accountRoutes(scope: FastifyInstance, shop: Storefront): void {
   const requireSession = (session: WebSession | null, reply: FastifyReply, next: string): FastifyReply | null =>
     session ? null : reply.code(303).header('location', `/signin?next=${encodeURIComponent(next)}`).send();
 
+  /** A guest cart filled before signing in joins the account's cart. */
+  async function adoptGuestCart(request: FastifyRequest, reply: FastifyReply, customerId: number): Promise<void> {
+    const owner = cartOwnerOf(request, null);
+    if (owner === null || typeof owner === 'number') return;
+    try {
+      await platform.mergeGuestCart(owner.guestToken, customerId);
+    } catch (e) {
+      if (!isStorekeeperError(e) || e.code !== 'not_found') throw e;
+    }
+    setCartCookie(request, reply, '');
+  }
+
   async function writer(request: FastifyRequest): Promise<WebSession | null> {
     const session = await sessions.read(request);
     sessions.verify(request, session);
@@ -48,6 +60,7 @@ export function accountRoutes(scope: FastifyInstance, shop: Storefront): void {
       if (wait > 0) throw new RateLimitedError('Too many attempts from this address; try again later', wait);
       const signedIn = await auth.login(email, field(form, 'password'));
       sessions.signIn(request, reply, signedIn);
+      await adoptGuestCart(request, reply, signedIn.customer.id);
     } catch (e) {
       if (!isStorekeeperError(e)) throw e;
       const ctx = await pageContext(shop, request, reply, null);
@@ -66,6 +79,7 @@ export function accountRoutes(scope: FastifyInstance, shop: Storefront): void {
       if (wait > 0) throw new RateLimitedError('Too many attempts from this address; try again later', wait);
       const signedIn = await auth.register({ ...values, password: field(form, 'password') });
       sessions.signIn(request, reply, signedIn);
+      await adoptGuestCart(request, reply, signedIn.customer.id);
     } catch (e) {
       if (!isStorekeeperError(e)) throw e;
       const ctx = await pageContext(shop, request, reply, null);

@@ -11,9 +11,9 @@ import { t } from './strings.js';
 export type AddressValues = Partial<Record<keyof AddressInput, string | null>>;
 
 /** The address fields of a form (address book, checkout), with their visible labels and autocomplete hints. */
-export function addressFields(values: AddressValues = {}, idPrefix = 'addr'): SafeHtml {
+export function addressFields(values: AddressValues = {}, idPrefix = 'addr', requireAll = true): SafeHtml {
   const input = (name: keyof AddressInput, label: string, autocomplete: string, required: boolean, max: number) =>
-    html`<label for="${idPrefix}-${name}">${label}</label><input id="${idPrefix}-${name}" name="${name}" value="${values[name] ?? ''}" autocomplete="${autocomplete}" maxlength="${max}"${required ? html` required` : null}>`;
+    html`<label for="${idPrefix}-${name}">${label}</label><input id="${idPrefix}-${name}" name="${name}" value="${values[name] ?? ''}" autocomplete="${autocomplete}" maxlength="${max}"${required && requireAll ? html` required` : null}>`;
   const country = values.country ?? '';
   return html`${input('name', t.fullName, 'name', true, 200)}
 ${input('line1', t.address, 'address-line1', true, 200)}
@@ -22,7 +22,7 @@ ${input('city', t.city, 'address-level2', true, 100)}
 ${input('region', t.region, 'address-level1', false, 100)}
 ${input('postalCode', t.postalCode, 'postal-code', true, 20)}
 <label for="${idPrefix}-country">${t.country}</label>
-<select id="${idPrefix}-country" name="country" autocomplete="country" required><option value="">${t.chooseCountry}</option>${COUNTRIES.map((c) => html`<option value="${c.code}"${c.code === country ? html` selected` : null}>${c.name}</option>`)}</select>
+<select id="${idPrefix}-country" name="country" autocomplete="country"${requireAll ? html` required` : null}><option value="">${t.chooseCountry}</option>${COUNTRIES.map((c) => html`<option value="${c.code}"${c.code === country ? html` selected` : null}>${c.name}</option>`)}</select>
 ${input('phone', t.phone, 'tel', false, 50)}`;
 }
 

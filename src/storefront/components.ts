@@ -21,13 +21,13 @@ export function reviewStars(rating: number): SafeHtml {
 }
 
 /** One product in a grid: the whole card is its link. */
-export function productCard(p: Product, currency = 'USD'): SafeHtml {
+export function productCard(p: Product): SafeHtml {
   return html`<li class="card">
 <a href="${productPath(p)}">
 <span class="thumb" aria-hidden="true">${p.imageUrl ? html`<img src="${p.imageUrl}" alt="" width="320" height="240" loading="lazy">` : html`<span class="placeholder">${p.name.slice(0, 1)}</span>`}</span>
 <span class="name">${p.name}</span>
 </a>
-<span class="price">${money(p.priceCents, currency)}</span>
+<span class="price">${money(p.priceCents, p.currency)}</span>
 ${stockBadge(p.stock)}
 ${stars(p.averageRating, p.reviewCount)}
 </li>`;

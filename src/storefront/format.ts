@@ -1,7 +1,10 @@
+import { CURRENCIES } from '../money.js';
+
 const formats = new Map<string, Intl.NumberFormat>();
 
-/** Minor units to display text ("$1,299.99"); display only, never arithmetic. */
-export function money(minor: number, currency = 'USD', decimals = 2): string {
+/** Minor units of an ISO 4217 currency to display text ("$1,299.99", "¥1,300"); display only, never arithmetic. */
+export function money(minor: number, currency = 'USD'): string {
+  const decimals = CURRENCIES[currency] ?? 2;
   let format = formats.get(currency);
   if (!format) {
     format = new Intl.NumberFormat('en-US', { style: 'currency', currency, minimumFractionDigits: decimals, maximumFractionDigits: decimals });
@@ -11,7 +14,8 @@ export function money(minor: number, currency = 'USD', decimals = 2): string {
 }
 
 /** The price as schema.org wants it: a plain decimal string. */
-export function decimalPrice(minor: number, decimals = 2): string {
+export function decimalPrice(minor: number, currency = 'USD'): string {
+  const decimals = CURRENCIES[currency] ?? 2;
   const sign = minor < 0 ? '-' : '';
   const abs = Math.abs(minor);
   if (decimals === 0) return `${sign}${abs}`;

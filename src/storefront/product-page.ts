@@ -29,11 +29,23 @@ function structuredData(ctx: PageContext, p: ProductDetail, images: string[]): u
     offers: {
       '@type': 'Offer',
       url,
-      price: decimalPrice(p.priceCents),
-      priceCurrency: 'USD',
+      price: decimalPrice(p.priceCents, p.currency),
+      priceCurrency: p.currency,
       availability: p.stock > 0 ? 'https://schema.org/InStock' : 'https://schema.org/OutOfStock',
     },
   };
+}
+
+/** Size/colour choice: one radio per variant with its own price and availability; sold-out ones cannot be chosen. */
+function variantChoice(p: ProductDetail): SafeHtml | null {
+  if (p.variants.length <= 1) return p.variants[0] ? html`<input type="hidden" name="variantId" value="${p.variants[0].id}">` : null;
+  const first = p.variants.find((v) => v.stock > 0);
+  return html`<fieldset class="variants"><legend>${p.options.map((o) => o.name).join(' / ') || t.variant}</legend>
+${p.variants.map(
+  (v) => html`<p><input type="radio" id="variant-${v.id}" name="variantId" value="${v.id}"${v === first ? html` checked` : null}${v.stock <= 0 ? html` disabled` : null} required>
+<label for="variant-${v.id}">${v.title} · ${money(v.priceCents, p.currency)} · ${v.stock <= 0 ? t.outOfStock : v.stock <= 5 ? t.onlyLeft(v.stock) : t.inStock}</label></p>`,
+)}
+</fieldset>`;
 }
 
 export async function productPage(ctx: PageContext, p: ProductDetail, state: ProductPageState = {}): Promise<SafeHtml> {
@@ -60,8 +72,8 @@ ${
 <div class="buy">
 <h1>${p.name}</h1>
 ${stars(p.averageRating, p.reviewCount)}
-<p class="price big">${money(p.priceCents)}</p>
-${onSale ? html`<p class="muted">${t.wasLowest(money(p.lowestPrice30dCents!))}</p>` : null}
+<p class="price big">${money(p.priceCents, p.currency)}</p>
+${onSale ? html`<p class="muted">${t.wasLowest(money(p.lowestPrice30dCents!, p.currency))}</p>` : null}
 <p>${stockBadge(p.stock)}</p>
 ${notice(state.added ? t.addedToCart(p.name) : null)}
 ${formErrors(state.errors ?? [])}
@@ -70,6 +82,7 @@ ${
     ? html`<form method="post" action="/cart/add" class="add" data-enhance>
 ${csrfInput(ctx.csrf)}
 <input type="hidden" name="productId" value="${p.id}">
+${variantChoice(p)}
 <label for="quantity">${t.quantity}</label>
 <input id="quantity" name="quantity" type="number" min="1" max="${Math.min(p.stock, 99)}" value="1" inputmode="numeric" required>
 <button type="submit" class="primary">${t.addToCart}</button>

@@ -18,6 +18,8 @@ interface Focused {
 
 /** Presses Tab until the focused element matches; fails if it never does (an unreachable control). */
 export async function tabTo(page: Page, matches: (f: Focused) => boolean, what: string, max = 80): Promise<Focused> {
+  // A previous Enter may still be navigating: start from the loaded page.
+  await page.waitForLoadState('load');
   for (let i = 0; i < max; i++) {
     await page.keyboard.press('Tab');
     const focused = await page.evaluate(() => {
@@ -38,12 +40,24 @@ export const byText = (text: string) => (f: Focused) => f.text === text || f.tex
 
 /** A small catalogue for the journeys: a normal product, a scarce one, a sold-out one and a hostile name. */
 export async function seedShop(platform: EcommercePlatform): Promise<{ shoe: number; socks: number; jacket: number; xss: number }> {
-  const shoe = await platform.addProduct({ name: 'Trail Running Shoe', description: 'Grippy soles for muddy paths', priceCents: 8900, stock: 10, category: 'Footwear' });
+  const shoe = await platform.addProduct({
+    name: 'Trail Running Shoe',
+    description: 'Grippy soles for muddy paths',
+    priceCents: 8900,
+    category: 'Footwear',
+    options: [{ name: 'Size', values: ['42', '43'] }],
+    variants: [
+      { sku: 'TRS-42', options: { Size: '42' }, stock: 10 },
+      { sku: 'TRS-43', options: { Size: '43' }, stock: 2, priceCents: 9400 },
+    ],
+  });
   const socks = await platform.addProduct({ name: 'Merino Wool Socks', description: 'Warm and soft', priceCents: 1500, stock: 3, category: 'Footwear' });
   const jacket = await platform.addProduct({ name: 'Rain Jacket', description: 'Packs into its pocket', priceCents: 12000, stock: 0, category: 'Outerwear' });
   const xss = await platform.addProduct({ name: '<script>alert(1)</script>', description: '<img src=x onerror=alert(2)>', priceCents: 100, stock: 5, category: 'Toys' });
   return { shoe, socks, jacket, xss };
 }
+
+export const HOME_ADDRESS = { name: 'Kim Keys', line1: '5 Key Road', city: 'Leeds', postalCode: 'LS1 1AA', country: 'GB', isDefault: true };
 
 export async function signInWithForm(page: Page, base: string, email: string, password: string): Promise<void> {
   await page.goto(`${base}/signin`);
