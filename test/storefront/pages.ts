@@ -28,7 +28,8 @@ export interface ShopPages {
 /** A signed-in shopper with a past order and a line in the cart, and the URL of every page. */
 export async function shopPages(s: TestServer, ids: Awaited<ReturnType<typeof seedShop>>): Promise<ShopPages> {
   const shopper = await s.shopper('Page Tester');
-  await s.platform.addToCart(shopper.id, ids.shoe, 1);
+  const size42 = (await s.platform.getProduct(ids.shoe))!.variants[0]!.id;
+  await s.platform.addToCart(shopper.id, ids.shoe, 1, { variantId: size42 });
   const orderId = await s.platform.createOrder(shopper.id);
   await s.platform.addToCart(shopper.id, ids.socks, 1);
   await s.platform.addAddress(shopper.id, { name: 'Page Tester', line1: '1 Test Street', city: 'Berlin', postalCode: '10115', country: 'DE', isDefault: true });
