@@ -20,9 +20,11 @@ try {
   const id = signedIn.customer.id;
   const [laptop, mouse] = (await platform.search({ q: 'laptop' })).items.concat((await platform.search({ q: 'mouse' })).items);
   await platform.addReview(id, mouse!.id, { rating: 5, title: 'Light and precise', text: 'Battery lasts for weeks.' });
-  await platform.addToCart(id, laptop!.id, 1);
-  const orderId = await platform.createOrder(id);
-  await platform.addToCart(id, mouse!.id, 2);
+  const home = await platform.addAddress(id, { name: 'Ada Lovelace', line1: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB', isDefault: true });
+  const methods = await platform.listShippingMethods();
+  await platform.addToCart(id, laptop!.id, 1, { variantId: laptop!.variants[0]!.id });
+  const { orderId } = await platform.checkout(id, { shippingAddressId: home.id, ...(methods[0] ? { shippingMethodId: methods[0].id } : {}) });
+  await platform.addToCart(id, mouse!.id, 2, { variantId: mouse!.variants[0]!.id });
   const pages: [string, string][] = [
     ['home', '/'],
     ['listing', '/category/Electronics'],
