@@ -76,7 +76,7 @@ describe.each(backends)('the shop currency on $name', (backend: Backend) => {
     const { openDriver } = await import('../../src/db/open.js');
     const { migrate } = await import('../../src/db/migrate.js');
     const { PostgresDriver } = await import('../../src/db/postgres.js');
-    const db = openDriver(url);
+    const db = await openDriver(url);
     if (db instanceof PostgresDriver) await db.ensureSchema();
     await migrate(db, 5);
     await db.run("INSERT INTO products (name, description, price_cents, stock, created_at, updated_at) VALUES ('Old', '', 1999, 2, '2020-01-01T00:00:00.000Z', '2020-01-01T00:00:00.000Z')");
