@@ -8,6 +8,8 @@ import * as v from '../validate.js';
 export interface ShippingMethod {
   id: number;
   name: string;
+  /** In the shop's currency (ISO 4217), like every amount of the method. */
+  currency: string;
   price: number;
   priceCents: number;
   /** Destination codes, sorted; `['*']`: everywhere. */
@@ -52,9 +54,10 @@ const COLUMNS = 'id, name, price_cents, free_above_cents, everywhere, active, cr
 const FIELDS = ['name', 'price', 'countries', 'freeAbove', 'active'] as const;
 export const EVERYWHERE = '*';
 
-const toMethod = (r: MethodRow, countries: string[], c: Currency = USD): ShippingMethod => ({
+const toMethod = (r: MethodRow, countries: string[], c: Currency): ShippingMethod => ({
   id: Number(r.id),
   name: r.name,
+  currency: c.code,
   price: fromMinor(Number(r.price_cents), c),
   priceCents: Number(r.price_cents),
   countries: Number(r.everywhere) === 1 ? [EVERYWHERE] : countries,
@@ -139,9 +142,9 @@ async function setCountries(tx: Executor, methodId: number, codes: readonly stri
 
 /** Shipping methods (admin): a price, where they ship, and a subtotal above which they are free. */
 export class ShippingService {
-  /** `currency`: the shop's, whose decimals prices are given and shown in. */
   constructor(
     private readonly db: Driver,
+    /** Prices are given and shown in the shop's currency, stored in its minor units. */
     private readonly currency: Currency = USD,
   ) {}
 
