@@ -23,6 +23,10 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   busy: 503,
   outcome_unknown: 503,
+  payment_declined: 402,
+  order_unpaid: 409,
+  webhook_signature_invalid: 400,
+  payment_provider_unavailable: 502,
   internal: 500,
 } as const;
 

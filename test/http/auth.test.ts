@@ -106,6 +106,11 @@ const FEATURE_ROUTES: Array<[string, string, Level]> = [
   ['POST', '/api/products/{id}/variants', 'admin'],
   ['PATCH', '/api/variants/{id}', 'admin'],
   ['POST', '/api/variants/{id}/stock', 'admin'],
+  ['POST', '/api/orders/{id}/payments', 'customer'],
+  ['POST', '/api/admin/orders/{id}/capture', 'admin'],
+  ['POST', '/api/admin/orders/{id}/refunds', 'admin'],
+  ['POST', '/api/payments/stripe/webhook', 'public'],
+  ['POST', '/api/payments/test/webhook', 'public'],
 ];
 
 describe.each(backends)('authorisation on $name', (backend) => {
