@@ -72,11 +72,12 @@ describe.each(backends)('the outbox on $name', (backend: Backend) => {
       await p.createOrder(c);
     }
     const [second, first] = (await p.getCustomerOrders(c)).map((o) => o.id) as [number, number];
+    await p.payOrder(first);
     await p.updateOrderStatus(first, 'processing');
     await p.updateOrderStatus(first, 'shipped');
     await p.updateOrderStatus(first, 'delivered');
     await p.cancelOrder(second);
-    const events = await p.query("SELECT type, payload FROM outbox_events WHERE type <> 'order.placed' ORDER BY id");
+    const events = await p.query("SELECT type, payload FROM outbox_events WHERE type IN ('order.status_changed', 'order.cancelled') ORDER BY id");
     expect(events.map((e) => [e.type, JSON.parse(e.payload as string).from, JSON.parse(e.payload as string).to])).toEqual([
       ['order.status_changed', 'pending', 'processing'],
       ['order.status_changed', 'processing', 'shipped'],
