@@ -1,9 +1,10 @@
 import { ConflictError, StorekeeperError, ValidationError } from '../errors.js';
 import type { Driver, Executor } from '../db/driver.js';
 import { isUniqueViolation, now } from '../db/sql.js';
-import { toCustomer, type Customer, type CustomerRow } from '../customers/service.js';
+import { claimOrInsertCustomer, toCustomer, type Customer, type CustomerRow } from '../customers/service.js';
 import * as v from '../validate.js';
 import { costOf, decoyHash, DEFAULT_SCRYPT_COST, hashPassword, verifyPassword } from './password.js';
+import { emitRegistered } from './recovery.js';
 import { hashToken, newToken } from './tokens.js';
 
 export const ROLES = ['customer', 'admin'] as const;
@@ -91,7 +92,7 @@ export class AuthService {
   readonly sessionIdleMs: number;
   private readonly maxFailures: number;
   private readonly failureWindowMs: number;
-  private readonly scryptCost: number;
+  readonly scryptCost: number;
 
   constructor(
     private readonly db: Driver,
@@ -115,12 +116,9 @@ export class AuthService {
     const token = newToken();
     try {
       return await this.db.transaction(async (tx) => {
-        if (await tx.get('SELECT id FROM customers WHERE email = ?', [email])) throw emailTaken(email);
         const at = now();
-        const row = await tx.get<CustomerRow>(
-          'INSERT INTO customers (email, name, address, phone, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id, email, name, address, phone, created_at',
-          [email, name, address, phone, at],
-        );
+        const row = await claimOrInsertCustomer(tx, { email, name, address, phone }, at);
+        if (!row) throw emailTaken(email);
         await tx.run('INSERT INTO accounts (customer_id, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [
           row!.id,
           hash,
@@ -129,6 +127,7 @@ export class AuthService {
           at,
         ]);
         const expiresAt = await this.insertSession(tx, row!.id, token);
+        await emitRegistered(tx, row!);
         return { customer: toCustomer(row!), role, token, expiresAt };
       });
     } catch (e) {
@@ -204,9 +203,11 @@ export class AuthService {
     if (!row || Date.parse(row.expires_at) <= at) return null;
     const next = this.expiryFrom(Date.parse(row.created_at), at);
     if (Date.parse(next) - Date.parse(row.expires_at) >= Math.min(5 * 60_000, this.sessionIdleMs / 10)) {
-      await this.db.transaction((tx) => tx.run('UPDATE sessions SET expires_at = ? WHERE token_hash = ? AND expires_at < ?', [next, tokenHash, next]), {
-        durable: false,
-      });
+      // Best effort: a read must not fail because the slide could not be written (a busy or
+      // failed-closed database); the session then just keeps its current expiry.
+      await this.db
+        .transaction((tx) => tx.run('UPDATE sessions SET expires_at = ? WHERE token_hash = ? AND expires_at < ?', [next, tokenHash, next]), { durable: false })
+        .catch(() => undefined);
     }
     return { customerId: row.customer_id, role: row.role, tokenHash };
   }
