@@ -14,4 +14,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-expressions': ['error', { allowShortCircuit: true }],
     },
   },
+  {
+    files: ['public/**/*.js'],
+    languageOptions: { globals: { document: 'readonly', window: 'readonly', fetch: 'readonly', history: 'readonly', location: 'readonly', FormData: 'readonly', URLSearchParams: 'readonly', DOMParser: 'readonly', AbortController: 'readonly', clearTimeout: 'readonly', HTMLFormElement: 'readonly', HTMLInputElement: 'readonly' } },
+  },
 );

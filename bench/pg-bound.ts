@@ -32,18 +32,19 @@ export interface PgBoundResult {
 
 const SQL = {
   customer: 'SELECT 1 AS one FROM customers WHERE id = $1',
-  stockAndLine: `SELECT p.stock AS stock, c.quantity AS quantity FROM products p
-    LEFT JOIN cart_items c ON c.product_id = p.id AND c.customer_id = $1 WHERE p.id = $2`,
-  upsert: `INSERT INTO cart_items (customer_id, product_id, quantity, added_at) VALUES ($1, $2, $3, $4)
-    ON CONFLICT (customer_id, product_id) DO UPDATE SET quantity = cart_items.quantity + excluded.quantity`,
+  stockAndLine: `SELECT pv.id AS variant_id, pv.stock AS stock, c.quantity AS quantity FROM product_variants pv
+    LEFT JOIN cart_items c ON c.variant_id = pv.id AND c.customer_id = $1 WHERE pv.product_id = $2 ORDER BY pv.id LIMIT 2`,
+  upsert: `INSERT INTO cart_items (customer_id, product_id, variant_id, quantity, added_at) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (customer_id, variant_id) DO UPDATE SET quantity = cart_items.quantity + excluded.quantity`,
   lockCustomer: 'SELECT id FROM customers WHERE id = $1 FOR NO KEY UPDATE',
-  lines: `SELECT c.product_id, c.quantity, p.name, p.price_cents FROM cart_items c
-    JOIN products p ON p.id = c.product_id WHERE c.customer_id = $1 ORDER BY c.product_id`,
-  take: 'UPDATE products SET stock = stock - $1, updated_at = $2 WHERE id = $3 AND stock >= $4',
+  lines: `SELECT c.product_id, c.variant_id, c.quantity, p.name, COALESCE(pv.price_cents, p.price_cents) AS price_cents FROM cart_items c
+    JOIN product_variants pv ON pv.id = c.variant_id JOIN products p ON p.id = c.product_id WHERE c.customer_id = $1 ORDER BY c.variant_id`,
+  take: 'UPDATE product_variants SET stock = stock - $1, updated_at = $2 WHERE id = $3 AND stock >= $4',
+  total: 'UPDATE products SET stock = stock - $1, updated_at = $2 WHERE id = $3',
   order: `INSERT INTO orders (customer_id, status, total_cents, idempotency_key, created_at, updated_at)
     VALUES ($1, 'pending', $2, NULL, $3, $4) RETURNING id`,
-  item: 'INSERT INTO order_items (order_id, product_id, product_name, quantity, price_cents) VALUES ($1, $2, $3, $4, $5)',
-  ledger: 'INSERT INTO inventory_movements (product_id, delta, reason, order_id, created_at) VALUES ($1, $2, $3, $4, $5)',
+  item: 'INSERT INTO order_items (order_id, product_id, variant_id, product_name, quantity, price_cents) VALUES ($1, $2, $3, $4, $5, $6)',
+  ledger: 'INSERT INTO inventory_movements (product_id, variant_id, delta, reason, order_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
   history: 'INSERT INTO order_status_history (order_id, status, at) VALUES ($1, $2, $3)',
   clear: 'DELETE FROM cart_items WHERE customer_id = $1',
   lockProducts: 'SELECT id FROM products WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE',
@@ -58,24 +59,25 @@ class Session {
   }
   async add(customerId: number, productId: number, qty: number): Promise<void> {
     if ((await this.q('customer', [customerId])).rowCount === 0) throw new Error('no customer');
-    const row = (await this.q<{ stock: number; quantity: number | null }>('stockAndLine', [customerId, productId])).rows[0];
+    const row = (await this.q<{ variant_id: number; stock: number; quantity: number | null }>('stockAndLine', [customerId, productId])).rows[0];
     if (!row || (row.quantity ?? 0) + qty > row.stock) throw new Error('stock');
-    await this.q('upsert', [customerId, productId, qty, new Date().toISOString()]);
+    await this.q('upsert', [customerId, productId, row.variant_id, qty, new Date().toISOString()]);
   }
   async checkout(customerId: number): Promise<number> {
     await this.q('lockCustomer', [customerId]);
-    const lines = (await this.q<{ product_id: number; quantity: number; name: string; price_cents: number }>('lines', [customerId])).rows;
+    const lines = (await this.q<{ product_id: number; variant_id: number; quantity: number; name: string; price_cents: number }>('lines', [customerId])).rows;
     if (lines.length === 0) throw new Error('empty');
     const at = new Date().toISOString();
     let total = 0;
     for (const l of lines) {
-      if ((await this.q('take', [l.quantity, at, l.product_id, l.quantity])).rowCount === 0) throw new Error('stock');
+      if ((await this.q('take', [l.quantity, at, l.variant_id, l.quantity])).rowCount === 0) throw new Error('stock');
       total += l.price_cents * l.quantity;
     }
+    for (const l of [...lines].sort((a, b) => a.product_id - b.product_id)) await this.q('total', [l.quantity, at, l.product_id]);
     const id = (await this.q<{ id: number }>('order', [customerId, total, at, at])).rows[0]!.id;
     for (const l of lines) {
-      await this.q('item', [id, l.product_id, l.name, l.quantity, l.price_cents]);
-      await this.q('ledger', [l.product_id, -l.quantity, 'order', id, at]);
+      await this.q('item', [id, l.product_id, l.variant_id, l.name, l.quantity, l.price_cents]);
+      await this.q('ledger', [l.product_id, l.variant_id, -l.quantity, 'order', id, at]);
     }
     await this.q('history', [id, 'pending', at]);
     await this.q('clear', [customerId]);

@@ -1,12 +1,13 @@
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Driver, Executor } from '../db/driver.js';
 import { Assignments, isUniqueViolation, now } from '../db/sql.js';
-import { applyStockDelta, recordMovement } from '../inventory/service.js';
+import { applyVariantStockDelta, recordMovement } from '../inventory/service.js';
 import { fromMinor, toMinor, USD, type Currency } from '../money.js';
 import { recordPriceChange } from '../pricing/history.js';
 import * as v from '../validate.js';
 import {
   assertCombinationFree,
+  chooseVariant,
   assertSkuFree,
   insertDefaultVariant,
   insertVariant,
@@ -358,7 +359,15 @@ export class CatalogService {
     if (p.imageUrl !== undefined) sets.set('image_url', v.optionalText(p.imageUrl, 'imageUrl', 2000));
     const stock = p.stock === undefined ? undefined : v.integer(p.stock, 'stock', 0, v.MAX_STOCK);
     const row = await this.db.transaction(async (tx) => {
-      // PostgreSQL: lock the row, so a stock set below is computed from the stock it replaces.
+      // PostgreSQL: for a stock set, lock the variants first, then the product (the order checkout
+      // takes them in), so the set is computed from the stock it replaces and never deadlocks.
+      let variants: { id: number; stock: number; title: string; sku: string | null }[] = [];
+      if (stock !== undefined) {
+        variants = await tx.all(
+          `SELECT id, stock, title, sku FROM product_variants WHERE product_id = ? ORDER BY id${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`,
+          [pid],
+        );
+      }
       const current =
         tx.dialect === 'postgres'
           ? await tx.get<ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM products WHERE id = ? FOR UPDATE`, [pid])
@@ -366,7 +375,11 @@ export class CatalogService {
       if (!current) throw new NotFoundError('Product', pid);
       if (priceCents !== undefined) await recordPriceChange(tx, pid, priceCents, changedBy);
       // Setting stock directly still goes through the ledger, as the difference.
-      if (stock !== undefined && stock !== current.stock) await applyStockDelta(tx, pid, stock - current.stock, 'stock set', null);
+      if (stock !== undefined) {
+        if (variants.length > 1) throw chooseVariant(pid, variants);
+        const only = variants[0]!;
+        if (stock !== only.stock) await applyVariantStockDelta(tx, only.id, stock - only.stock, 'stock set', null);
+      }
       if (newOptions !== undefined) {
         await this.assertOptionsKeepVariants(tx, current, newOptions);
         sets.set('options', JSON.stringify(newOptions));

@@ -1,16 +1,10 @@
 import type { Command } from 'commander';
 import { action, DB_OPTION_HELP, nonNegativeInteger, positiveInteger } from './common.js';
 
-/** The server's packages are optional dependencies (docs/INTEGRATION.md): loaded here, only to serve. */
+/** The server is loaded here, only to serve: other commands never pay for it (docs/INTEGRATION.md). */
 async function loadServer() {
-  try {
-    const [{ runCluster }, { startServer }] = await Promise.all([import('../http/cluster.js'), import('../http/server.js')]);
-    return { runCluster, startServer };
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw e;
-    throw new Error(`The HTTP server needs storekeeper's optional dependencies (${(e as Error).message}); install without --omit=optional`, { cause: e });
-  }
+  const [{ runCluster }, { startServer }] = await Promise.all([import('../http/cluster.js'), import('../http/server.js')]);
+  return { runCluster, startServer };
 }
 
 interface ServeFlags {

@@ -15,7 +15,7 @@ export interface SqliteOptions {
    * 'crash-safe-only': no fsync at all; survives a process crash but may lose the last commits on power loss.
    */
   durability?: SqliteDurability;
-  /** How long one attempt waits for another process's write lock (ms). */
+  /** How long a write waits in total for another process's write lock (ms; default 20 s), retrying off the event loop. */
   busyTimeoutMs?: number;
   /** Most calls that share one commit. */
   maxBatch?: number;
@@ -158,7 +158,9 @@ export class SqliteDriver implements Driver {
     const memory = filename === ':memory:' || filename === '';
     if (!memory) mkdirSync(dirname(filename), { recursive: true });
     const busy = options.busyTimeoutMs ?? 5000;
-    this.busyTimeoutMs = busy;
+    // In total across retries; the old per-attempt wait (5 s, up to 20 attempts) allowed far more,
+    // and opening several processes at once on a loaded machine needs the slack.
+    this.busyTimeoutMs = options.busyTimeoutMs ?? 20_000;
     this.maxBatch = options.maxBatch ?? 256;
     this.fsync = options.fsync ?? nodeFsync;
     const w = new Database(filename);

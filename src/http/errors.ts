@@ -93,7 +93,11 @@ export function installErrorHandling(app: App, renderer?: ErrorRenderer): void {
     return send(request, reply, known.status, known.code, known.message, known.details);
   });
 
-  app.setNotFoundHandler((request, reply) => send(request, reply, 404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}`));
+  app.setNotFoundHandler((request, reply) => {
+    const page = notFoundPageFor(app, request);
+    if (page) return page(request, reply);
+    return send(request, reply, 404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}`);
+  });
 }
 
 /** Fastify's `frameworkErrors` option: routing errors in the one shape. */
@@ -127,4 +131,22 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
     );
   }
   socket.destroy();
+}
+
+/** Renders a 404 as an HTML page for a path prefix (the storefront at `/`, the admin at `/admin`). */
+export type NotFoundPage = (request: FastifyRequest, reply: FastifyReply) => FastifyReply | Promise<FastifyReply>;
+const notFoundPages = new WeakMap<object, { prefix: string; render: NotFoundPage }[]>();
+
+/** Outside `/api/`, a GET for an unknown path under `prefix` gets that page instead of the JSON error; the longest prefix wins. */
+export function addNotFoundPage(app: App, prefix: string, render: NotFoundPage): void {
+  const list = notFoundPages.get(app) ?? [];
+  list.push({ prefix, render });
+  list.sort((a, b) => b.prefix.length - a.prefix.length);
+  notFoundPages.set(app, list);
+}
+
+function notFoundPageFor(app: App, request: FastifyRequest): NotFoundPage | undefined {
+  const path = request.url.split('?')[0]!.slice(app.prefix.length);
+  if (path === '/api' || path.startsWith('/api/') || (request.method !== 'GET' && request.method !== 'HEAD')) return undefined;
+  return notFoundPages.get(app)?.find((p) => path.startsWith(p.prefix))?.render;
 }

@@ -29,6 +29,7 @@ import { recoveryRoutes } from '../auth/recovery-routes.js';
 import { paymentRoutes } from '../payments/routes.js';
 import { webhookRoutes } from '../payments/webhook-routes.js';
 import { paymentJobs } from '../payments/jobs.js';
+import { storefrontRoutes } from '../storefront/routes.js';
 import { loadDemoCatalog } from './demo-catalog.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling, type ErrorRenderer } from './errors.js';
 import { healthRoutes } from './health.js';
@@ -39,7 +40,7 @@ import { installLazyCompilers } from './lazy-compile.js';
 import { validatorCompiler } from './validation.js';
 
 /** Every route file, registered in this order. A new domain adds its `routes.ts` here. */
-export const ROUTES: Routes[] = [healthRoutes, authRoutes, customerRoutes, catalogRoutes, inventoryRoutes, cartRoutes, orderRoutes, reportRoutes, reviewRoutes, priceHistoryRoutes, promotionRoutes, imageRoutes, addressRoutes, shippingRoutes, taxRoutes, recoveryRoutes, notificationRoutes, paymentRoutes, webhookRoutes];
+export const ROUTES: Routes[] = [healthRoutes, authRoutes, customerRoutes, catalogRoutes, inventoryRoutes, cartRoutes, orderRoutes, reportRoutes, reviewRoutes, priceHistoryRoutes, promotionRoutes, imageRoutes, addressRoutes, shippingRoutes, taxRoutes, recoveryRoutes, notificationRoutes, paymentRoutes, webhookRoutes, storefrontRoutes];
 
 export interface ServerOptions {
   /** Fastify/pino logger; default: pino at LOG_LEVEL (info). Tests pass false. */

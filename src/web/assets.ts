@@ -53,7 +53,15 @@ export class AssetRegistry {
   }
 
   addFile(name: string, path: string): this {
-    const body = readFileSync(path);
+    return this.addContent(name, readFileSync(path));
+  }
+
+  /** An asset made at start rather than read from a file (e.g. a theme built from configuration). */
+  addText(name: string, text: string): this {
+    return this.addContent(name, Buffer.from(text));
+  }
+
+  private addContent(name: string, body: Buffer): this {
     const ext = extname(name);
     const hash = createHash('sha256').update(body).digest('base64url').slice(0, 12);
     const url = `${this.mountPath}/${name.slice(0, name.length - ext.length)}.${hash}${ext}`;

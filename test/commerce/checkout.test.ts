@@ -175,6 +175,19 @@ describe.each(backends)('checkout with shipping and tax on $name', (backend: Bac
     await p.mergeGuestCart(token, c); // an unknown token merges nothing
   });
 
+  it('a cart line never exceeds the largest quantity, after adds or merges', async () => {
+    const p = ctx.platform;
+    const bulk = await p.addProduct({ name: 'Screws', price: 0.01, stock: 3_000_000 });
+    const c = await p.createCustomer({ email: 'bulk@example.com', name: 'Bulk' });
+    await p.addToCart(c, bulk, 900_000);
+    const over = await expectError(p.addToCart(c, bulk, 200_000), ValidationError, 'validation_failed', 'add past the maximum');
+    expect(over.details[0]!.path).toBe('quantity');
+    const { token } = await p.createGuestCart();
+    await p.addToCart({ guestToken: token }, bulk, 900_000);
+    await p.mergeGuestCart(token, c);
+    expect((await p.getCart(c))[0]!.quantity).toBe(1_000_000);
+  });
+
   it('the cleanup job removes guest carts untouched for 30 days', async () => {
     const p = ctx.platform;
     const item = await p.addProduct({ name: 'A', price: 1, stock: 5 });

@@ -53,12 +53,19 @@ describe.each(backends)('server basics on $name', (backend) => {
     expect((await bundle.text()).length).toBeGreaterThan(100_000);
   });
 
-  it('answers unknown routes with a 404 in the error shape', async () => {
-    for (const path of ['/nope', '/api/nope', '/api/products/1/nope']) {
+  it('answers unknown API routes with a 404 in the error shape, other paths with the shop\'s 404 page', async () => {
+    for (const path of ['/api/nope', '/api/products/1/nope', '/api']) {
       const r = await s.call('GET', path);
       expect(r.status).toBe(404);
       expect(r.body.error.code).toBe('not_found');
     }
+    const page = await s.call('GET', '/nope');
+    expect(page.status).toBe(404);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.body).toContain('Page not found');
+    const post = await s.call('POST', '/nope', { body: {} });
+    expect(post.status).toBe(404);
+    expect(post.body.error.code).toBe('not_found');
   });
 });
 

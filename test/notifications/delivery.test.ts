@@ -3,7 +3,7 @@ import type { EcommercePlatform } from '../../src/index.js';
 import type { RunnerOptions } from '../../src/notifications/runner.js';
 import { backends, type Backend } from '../backends.js';
 import { usePlatform } from '../core/fixture.js';
-import { eventually, startReceiver, startSmtp, type FakeReceiver, type FakeSmtp } from './fakes.js';
+import { eventually, tempMailbox, startReceiver, startSmtp, type FakeReceiver, type FakeSmtp } from './fakes.js';
 
 const FAST: RunnerOptions = { pollMs: 20, leaseMs: 2_000, retryScheduleMs: [40, 40, 40], allowPrivate: true };
 
@@ -64,7 +64,7 @@ describe.each(backends)('delivering the outbox on $name', (backend: Backend) => 
     await hook(p, ['order.placed']);
     receiver!.respond = (_a, n) => (n <= 2 ? 503 : 200);
     await shopWithOrder(p, 'bo@example.com');
-    p.startJobs({ ...FAST, mail: { mailboxDir: `${ctx.url}.mailbox` } });
+    p.startJobs({ ...FAST, mail: { mailboxDir: tempMailbox() } });
     await eventually(() => receiver!.delivered().size === 1, 20_000, 'the third attempt');
     expect(receiver!.attempts.map((a) => a.answered)).toEqual([503, 503, 200]);
     expect(new Set(receiver!.attempts.map((a) => a.id)).size).toBe(1);
@@ -83,7 +83,7 @@ describe.each(backends)('delivering the outbox on $name', (backend: Backend) => 
     const endpoint = await hook(p, ['order.placed']);
     receiver!.respond = () => 500;
     await shopWithOrder(p, 'cy@example.com');
-    p.startJobs({ ...FAST, mail: { mailboxDir: `${ctx.url}.mailbox` } });
+    p.startJobs({ ...FAST, mail: { mailboxDir: tempMailbox() } });
     await eventually(async () => (await statuses(p, 'webhook')).join() === 'dead,4', 20_000, 'dead after 4 attempts');
     expect(receiver!.attempts).toHaveLength(4);
     const [dead] = await p.notifications.list({ status: 'dead', kind: 'webhook' });
@@ -116,7 +116,7 @@ describe.each(backends)('delivering the outbox on $name', (backend: Backend) => 
       return n === 1 ? [429, { 'retry-after': '1' }] : 200;
     };
     await shopWithOrder(p, 'dee@example.com');
-    p.startJobs({ ...FAST, mail: { mailboxDir: `${ctx.url}.mailbox` } });
+    p.startJobs({ ...FAST, mail: { mailboxDir: tempMailbox() } });
     await eventually(() => receiver!.delivered().size === 1, 20_000, 'delivered after Retry-After');
     // The schedule alone would retry after about 40 ms.
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(900);
@@ -128,7 +128,7 @@ describe.each(backends)('delivering the outbox on $name', (backend: Backend) => 
     const created = await p.webhooks.create({ url: receiver.url.replace('127.0.0.1', 'localhost'), events: ['order.placed'] });
     receiver.secret = created.secret;
     await shopWithOrder(p, 'eve@example.com');
-    p.startJobs({ ...FAST, allowPrivate: false, mail: { mailboxDir: `${ctx.url}.mailbox` } });
+    p.startJobs({ ...FAST, allowPrivate: false, mail: { mailboxDir: tempMailbox() } });
     await eventually(async () => (await statuses(p, 'webhook')).join() === 'dead,1', 20_000, 'refused');
     const [row] = await p.notifications.list({ kind: 'webhook' });
     expect(row!.lastError).toMatch(/private address (127\.0\.0\.1|::1)/);
@@ -151,7 +151,7 @@ describe.each(backends)('delivering the outbox on $name', (backend: Backend) => 
 
   it('without SMTP_URL the email lands in the dev mailbox as an .eml file', async () => {
     const p = ctx.platform;
-    const dir = `${ctx.url}.mailbox`;
+    const dir = tempMailbox();
     const orderId = await shopWithOrder(p, 'fay@example.com');
     p.startJobs({ ...FAST, mail: { mailboxDir: dir } });
     await eventually(async () => (await statuses(p, 'email')).join() === 'sent,1', 20_000, 'sent to the mailbox');

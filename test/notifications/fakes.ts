@@ -1,7 +1,23 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { Webhook } from 'standardwebhooks';
+import { afterAll } from 'vitest';
+
+const mailboxes: string[] = [];
+afterAll(() => {
+  for (const dir of mailboxes.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh dev-mailbox folder in the temp directory, removed after the file's tests. */
+export function tempMailbox(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sk-mailbox-'));
+  mailboxes.push(dir);
+  return dir;
+}
 
 export interface ReceivedMail {
   to: string[];

@@ -78,9 +78,8 @@ describe.each(backends)('the outbox on $name', (backend: Backend) => {
     await p.updateOrderStatus(first, 'shipped');
     await p.updateOrderStatus(first, 'delivered');
     await p.cancelOrder(second);
-    const events = await p.query("SELECT type, payload FROM outbox_events WHERE type <> 'order.placed' ORDER BY id");
+    const events = await p.query("SELECT type, payload FROM outbox_events WHERE type IN ('order.status_changed', 'order.cancelled') ORDER BY id");
     expect(events.map((e) => [e.type, JSON.parse(e.payload as string).from, JSON.parse(e.payload as string).to])).toEqual([
-      ['order.paid', undefined, undefined],
       ['order.status_changed', 'pending', 'processing'],
       ['order.status_changed', 'processing', 'shipped'],
       ['order.status_changed', 'shipped', 'delivered'],

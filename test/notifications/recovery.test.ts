@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { backends, type Backend } from '../backends.js';
 import { startTestServer, type TestServer } from '../http/helpers.js';
-import { eventually, textPart } from './fakes.js';
+import { eventually, tempMailbox, textPart } from './fakes.js';
 
 const FAST = { pollMs: 20, leaseMs: 2_000, retryScheduleMs: [40, 40], allowPrivate: true };
 
@@ -12,7 +12,7 @@ describe.each(backends)('password reset and email confirmation over HTTP on $nam
   async function start() {
     s = await startTestServer(backend);
     const admin = await s.admin();
-    s.platform.startJobs({ ...FAST, mail: { mailboxDir: `${s.platform.target}.mailbox`, shopName: 'Test Shop' } });
+    s.platform.startJobs({ ...FAST, mail: { mailboxDir: tempMailbox(), shopName: 'Test Shop' } });
     return admin;
   }
 

@@ -1,0 +1,95 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { isStorekeeperError, ERROR_STATUS } from '../errors.js';
+import { addNotFoundPage } from '../http/errors.js';
+import type { Routes } from '../http/types.js';
+import { AssetRegistry, PUBLIC_DIR } from '../web/assets.js';
+import { acceptForms } from '../web/form.js';
+import { sendPage } from '../web/page.js';
+import { WebSessions } from '../web/session.js';
+import { accountRoutes } from './account-routes.js';
+import { addressRoutes } from './address-routes.js';
+import { cartRoutes } from './cart-routes.js';
+import { homePage, listingPage, listingParams } from './catalog-pages.js';
+import { shopConfigFromEnv, themeCss, type ShopConfig } from './config.js';
+import type { Storefront } from './context.js';
+import { page, sendError, type PageHandler } from './handler.js';
+import { productPath } from './format.js';
+import { productPage } from './product-page.js';
+import { robotsTxt, sitemapXml } from './seo.js';
+
+export const SHOP_COOKIE = { name: 'sk_shop', path: '/', sameSite: 'Lax' } as const;
+
+/** The storefront's static files (CSS, enhancement scripts, icon) plus the theme built from the config. */
+export function storefrontAssets(config: ShopConfig): AssetRegistry {
+  return new AssetRegistry('/assets/shop').addDirectory(join(PUBLIC_DIR, 'storefront')).addText('theme.css', themeCss(config));
+}
+
+/**
+ * The shop at `/`: pages rendered in this process from the platform's services, plain links and
+ * forms (POST → redirect), enhanced by two small scripts. Forms are parsed only in this scope.
+ */
+export function storefrontRoutesWith(config: ShopConfig): Routes {
+  return (app, { platform, auth }) => {
+    // Mounted inside a host app under a prefix (src/server), only the API is served: the pages
+    // link by absolute path and belong at the root of their own server.
+    if (app.prefix) return;
+    const assets = storefrontAssets(config);
+    const shop: Storefront = { platform, auth, sessions: new WebSessions(auth, SHOP_COOKIE), assets, config };
+    addNotFoundPage(app, '/', (request, reply) => sendError(shop, request, reply, 404));
+    app.register(async (scope: FastifyInstance) => {
+      acceptForms(scope);
+      assets.serve(scope);
+      scope.setErrorHandler(async (err: Error & { statusCode?: number }, request, reply) => {
+        if (isStorekeeperError(err)) return sendError(shop, request, reply, ERROR_STATUS[err.code], err.message);
+        const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+        if (status === 500) request.log.error({ err }, 'storefront page failed');
+        return sendError(shop, request, reply, status, status === 500 ? undefined : err.message);
+      });
+      const get = (url: string, handler: PageHandler) => scope.get(url, { config: { auth: 'public' }, schema: { hide: true } }, page(shop, handler));
+
+      get('/', (ctx) => homePage(ctx));
+      get('/search', async (ctx, request, reply) => {
+        const { page: full, results } = await listingPage(ctx, listingParams(request), false);
+        return (request.query as Record<string, unknown>).fragment === '1' ? sendPage(request, reply, results) : full;
+      });
+      get('/category/:name', async (ctx, request, reply) => {
+        const { name } = request.params as { name: string };
+        const { page: full, results } = await listingPage(ctx, listingParams(request, name.slice(0, 100)), true);
+        return (request.query as Record<string, unknown>).fragment === '1' ? sendPage(request, reply, results) : full;
+      });
+      const product: PageHandler = async (ctx, request, reply) => {
+        const { id } = request.params as { id: string };
+        const pid = /^\d{1,15}$/.test(id) ? Number(id) : 0;
+        const p = pid > 0 ? await platform.getProductDetail(pid) : null;
+        if (!p) return sendError(shop, request, reply, 404);
+        const canonical = productPath(p);
+        // One URL per product: an old or missing slug redirects to the current one.
+        if (request.url.split('?')[0] !== canonical) {
+          const qs = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+          return reply.code(301).header('location', canonical + qs).send();
+        }
+        const query = request.query as Record<string, string | undefined>;
+        return productPage(ctx, p, { added: query.added === '1', reviewed: query.reviewed === '1' });
+      };
+      get('/product/:id', product);
+      get('/product/:id/:slug', product);
+
+      scope.get('/robots.txt', { config: { auth: 'public' }, schema: { hide: true } }, async (request, reply) =>
+        reply.type('text/plain; charset=utf-8').header('cache-control', 'public, max-age=3600').send(robotsTxt(config.publicUrl ?? `${request.protocol}://${request.host}`)),
+      );
+      scope.get('/sitemap.xml', { config: { auth: 'public' }, schema: { hide: true } }, async (request, reply) =>
+        reply
+          .type('application/xml; charset=utf-8')
+          .header('cache-control', 'public, max-age=600')
+          .send(await sitemapXml(platform, config.publicUrl ?? `${request.protocol}://${request.host}`)),
+      );
+
+      cartRoutes(scope, shop);
+      accountRoutes(scope, shop);
+      addressRoutes(scope, shop);
+    });
+  };
+}
+
+export const storefrontRoutes: Routes = (app, ctx) => storefrontRoutesWith(shopConfigFromEnv())(app, ctx);
