@@ -77,7 +77,12 @@ export class BackgroundCheckpointer {
     if (this.closed) return;
     this.closed = true;
     const exited = new Promise((r) => this.worker.once('exit', r));
+    // The worker is unref'd so it never keeps a process alive; while we wait for it to finish we
+    // must hold the event loop ourselves, or a process whose last work is close() ends mid-await.
+    this.worker.ref();
     this.worker.postMessage('close');
+    const stuck = setTimeout(() => void this.worker.terminate(), 5000);
     await exited;
+    clearTimeout(stuck);
   }
 }
