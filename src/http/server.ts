@@ -124,6 +124,7 @@ function documentRoute(route: { url: string; schema?: FastifySchema; config?: un
   // OpenAPI: `{}` among the alternatives means the credentials are optional.
   if (level !== 'public') schema.security = [...(level === 'optional' ? [{}] : []), { bearerAuth: [] }, { cookieAuth: [] }];
   if (level === 'admin') schema.description = `${String(schema.description ?? '')} Administrators only.`.trim();
+  if (level === 'staff') schema.description = `${String(schema.description ?? '')} Staff and administrators.`.trim();
   const response = (schema.response ??= {}) as Record<string, unknown>;
   response['4xx'] ??= ErrorSchema;
   response['5xx'] ??= ErrorSchema;
