@@ -20,6 +20,7 @@ import { reviewRoutes } from '../reviews/routes.js';
 import { priceHistoryRoutes } from '../pricing/routes.js';
 import { promotionRoutes } from '../promotions/routes.js';
 import { imageRoutes } from '../images/routes.js';
+import { adminRoutes } from '../admin/routes.js';
 import { loadDemoCatalog } from './demo-catalog.js';
 import { installErrorHandling } from './errors.js';
 import { healthRoutes } from './health.js';
@@ -29,7 +30,7 @@ import type { App, AuthLevel, RouteContext, Routes } from './types.js';
 import { validatorCompiler } from './validation.js';
 
 /** Every route file, registered in this order. A new domain adds its `routes.ts` here. */
-export const ROUTES: Routes[] = [healthRoutes, authRoutes, customerRoutes, catalogRoutes, inventoryRoutes, cartRoutes, orderRoutes, reportRoutes, reviewRoutes, priceHistoryRoutes, promotionRoutes, imageRoutes];
+export const ROUTES: Routes[] = [healthRoutes, authRoutes, customerRoutes, catalogRoutes, inventoryRoutes, cartRoutes, orderRoutes, reportRoutes, reviewRoutes, priceHistoryRoutes, promotionRoutes, imageRoutes, adminRoutes];
 
 export interface ServerOptions {
   /** Fastify/pino logger; default: pino at LOG_LEVEL (info). Tests pass false. */

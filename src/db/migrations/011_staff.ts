@@ -5,11 +5,23 @@ import { int, type Migration } from './types.js';
  * Staff accounts (issue 13): the role may also be 'staff'. SQLite cannot alter a CHECK
  * constraint, so the accounts table is rebuilt with its rows inside this migration's transaction
  * (nothing references accounts, so the drop is safe with foreign keys on).
+ * Plus the indexes of the admin panel's keyset lists: newest first by (created_at, id), so a page
+ * with or without a status or customer filter is an index walk on both backends, never a sort.
  */
 export const staff: Migration = {
   version: 11,
   name: 'staff',
-  up: (d: DialectName) =>
+  up: (d: DialectName) => [...role(d), ...LIST_INDEXES],
+};
+
+const LIST_INDEXES = [
+  'CREATE INDEX orders_created_id_idx ON orders (created_at, id)',
+  'CREATE INDEX orders_status_created_id_idx ON orders (status, created_at, id)',
+  'CREATE INDEX orders_customer_created_id_idx ON orders (customer_id, created_at, id)',
+  'CREATE INDEX reviews_rating_idx ON reviews (rating, id)',
+];
+
+const role = (d: DialectName): string[] =>
     d === 'postgres'
       ? [
           'ALTER TABLE accounts DROP CONSTRAINT accounts_role_check',
@@ -26,5 +38,4 @@ export const staff: Migration = {
           'INSERT INTO accounts_new (customer_id, password_hash, role, created_at, updated_at) SELECT customer_id, password_hash, role, created_at, updated_at FROM accounts',
           'DROP TABLE accounts',
           'ALTER TABLE accounts_new RENAME TO accounts',
-        ],
-};
+        ];
