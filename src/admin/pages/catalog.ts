@@ -54,7 +54,7 @@ export function catalogPages(scope: FastifyInstance, ctx: AdminContext): void {
         <p><input type="checkbox" id="low" name="low" value="1"${filter.lowStock ? html` checked` : ''}><label for="low">Low stock only</label></p>
         <p><button type="submit">Filter</button></p>
       </form>
-      <div class="scroll"><table>
+      <div class="scroll" tabindex="0"><table>
         <caption class="sr">Products, newest first</caption>
         <thead><tr><th scope="col">Product</th><th scope="col">Category</th><th scope="col">Price</th><th scope="col">Stock</th></tr></thead>
         <tbody>${page.items.map(
@@ -128,14 +128,14 @@ export function catalogPages(scope: FastifyInstance, ctx: AdminContext): void {
       </section>
       <section aria-labelledby="ledger-title" class="card">
         <h2 id="ledger-title">Inventory ledger (latest ${movements.length})</h2>
-        <div class="scroll"><table><thead><tr><th scope="col">When</th><th scope="col">Change</th><th scope="col">Reason</th><th scope="col">Order</th></tr></thead>
+        <div class="scroll" tabindex="0"><table><thead><tr><th scope="col">When</th><th scope="col">Change</th><th scope="col">Reason</th><th scope="col">Order</th></tr></thead>
         <tbody>${movements.map(
           (m) => html`<tr><td>${when(m.createdAt)}</td><td>${m.delta > 0 ? `+${m.delta}` : m.delta}</td><td>${m.reason}</td><td>${m.orderId ? html`<a href="/admin/orders/${m.orderId}">#${m.orderId}</a>` : '—'}</td></tr>`,
         )}</tbody></table></div>
       </section>
       <section aria-labelledby="prices-title" class="card">
         <h2 id="prices-title">Price history</h2>
-        ${prices.length === 0 ? html`<p>The price has not changed since the product was created.</p>` : html`<div class="scroll"><table><thead><tr><th scope="col">When</th><th scope="col">From</th><th scope="col">To</th></tr></thead>
+        ${prices.length === 0 ? html`<p>The price has not changed since the product was created.</p>` : html`<div class="scroll" tabindex="0"><table><thead><tr><th scope="col">When</th><th scope="col">From</th><th scope="col">To</th></tr></thead>
         <tbody>${prices.map((c) => html`<tr><td>${when(c.changedAt)}</td><td>${money(c.oldPriceCents)}</td><td>${money(c.newPriceCents)}</td></tr>`)}</tbody></table></div>`}
       </section>`;
     return render(ctx, request, reply, staff, { title: product.name, section: 'products', body });

@@ -17,7 +17,7 @@ export function customerPages(scope: FastifyInstance, ctx: AdminContext): void {
         <p><label for="q">Email starts with</label><input id="q" name="q" value="${q}"></p>
         <p><button type="submit">Search</button></p>
       </form>
-      <div class="scroll"><table>
+      <div class="scroll" tabindex="0"><table>
         <caption class="sr">Customers</caption>
         <thead><tr><th scope="col">Customer</th><th scope="col">Email</th><th scope="col">Account</th><th scope="col">Since</th></tr></thead>
         <tbody>${page.items.map(
@@ -46,7 +46,7 @@ export function customerPages(scope: FastifyInstance, ctx: AdminContext): void {
         </dl>
       </section>
       <section class="card" aria-labelledby="orders"><h2 id="orders">Latest orders</h2>
-        ${orders.length === 0 ? html`<p>No orders yet.</p>` : html`<div class="scroll"><table>
+        ${orders.length === 0 ? html`<p>No orders yet.</p>` : html`<div class="scroll" tabindex="0"><table>
           <thead><tr><th scope="col">Order</th><th scope="col">Status</th><th scope="col">Total</th><th scope="col">Placed</th></tr></thead>
           <tbody>${orders.map((o) => html`<tr><td><a href="/admin/orders/${o.id}">#${o.id}</a></td><td>${o.status}</td><td>${money(o.totalCents)}</td><td>${when(o.createdAt)}</td></tr>`)}</tbody>
         </table></div>

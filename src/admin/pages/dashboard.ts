@@ -39,20 +39,20 @@ export function dashboardPages(scope: FastifyInstance, ctx: AdminContext): void 
       </section>
       <div class="grid">
         <section class="card" aria-labelledby="by-status"><h2 id="by-status">Orders by status (${days} days)</h2>
-          ${d.byStatus.length === 0 ? html`<p>No orders yet.</p>` : html`<table><thead><tr><th scope="col">Status</th><th scope="col">Orders</th></tr></thead><tbody>
-            ${d.byStatus.map((s) => html`<tr><td><a href="/admin/orders?status=${s.status}">${s.status}</a></td><td>${s.orders}</td></tr>`)}</tbody></table>`}
+          ${d.byStatus.length === 0 ? html`<p>No orders yet.</p>` : html`<div class="scroll" tabindex="0"><table><thead><tr><th scope="col">Status</th><th scope="col">Orders</th></tr></thead><tbody>
+            ${d.byStatus.map((s) => html`<tr><td><a href="/admin/orders?status=${s.status}">${s.status}</a></td><td>${s.orders}</td></tr>`)}</tbody></table></div>`}
         </section>
         <section class="card" aria-labelledby="top-customers"><h2 id="top-customers">Top customers (${days} days)</h2>
-          ${d.topCustomers.length === 0 ? html`<p>No sales yet.</p>` : html`<table><thead><tr><th scope="col">Customer</th><th scope="col">Orders</th><th scope="col">Spent</th></tr></thead><tbody>
-            ${d.topCustomers.map((c) => html`<tr><td><a href="/admin/customers/${c.customerId}">${c.name}</a></td><td>${c.orders}</td><td>${money(c.spentCents)}</td></tr>`)}</tbody></table>`}
+          ${d.topCustomers.length === 0 ? html`<p>No sales yet.</p>` : html`<div class="scroll" tabindex="0"><table><thead><tr><th scope="col">Customer</th><th scope="col">Orders</th><th scope="col">Spent</th></tr></thead><tbody>
+            ${d.topCustomers.map((c) => html`<tr><td><a href="/admin/customers/${c.customerId}">${c.name}</a></td><td>${c.orders}</td><td>${money(c.spentCents)}</td></tr>`)}</tbody></table></div>`}
         </section>
         <section class="card" aria-labelledby="low-stock"><h2 id="low-stock">Low stock</h2>
-          ${d.lowStock.length === 0 ? html`<p>Nothing is running low.</p>` : html`<table><thead><tr><th scope="col">Product</th><th scope="col">Stock</th></tr></thead><tbody>
-            ${d.lowStock.map((p) => html`<tr><td><a href="/admin/products/${p.productId}">${p.name}</a></td><td>${p.stock}</td></tr>`)}</tbody></table>`}
+          ${d.lowStock.length === 0 ? html`<p>Nothing is running low.</p>` : html`<div class="scroll" tabindex="0"><table><thead><tr><th scope="col">Product</th><th scope="col">Stock</th></tr></thead><tbody>
+            ${d.lowStock.map((p) => html`<tr><td><a href="/admin/products/${p.productId}">${p.name}</a></td><td>${p.stock}</td></tr>`)}</tbody></table></div>`}
         </section>
         <section class="card" aria-labelledby="awaiting"><h2 id="awaiting">Waiting to be fulfilled</h2>
-          ${d.awaitingFulfilment.length === 0 ? html`<p>Every order is on its way.</p>` : html`<table><thead><tr><th scope="col">Order</th><th scope="col">Status</th><th scope="col">Total</th><th scope="col">Placed</th></tr></thead><tbody>
-            ${d.awaitingFulfilment.map((o) => html`<tr><td><a href="/admin/orders/${o.orderId}">#${o.orderId}</a> ${o.email}</td><td>${o.status}</td><td>${money(o.totalCents)}</td><td>${when(o.createdAt)}</td></tr>`)}</tbody></table>`}
+          ${d.awaitingFulfilment.length === 0 ? html`<p>Every order is on its way.</p>` : html`<div class="scroll" tabindex="0"><table><thead><tr><th scope="col">Order</th><th scope="col">Status</th><th scope="col">Total</th><th scope="col">Placed</th></tr></thead><tbody>
+            ${d.awaitingFulfilment.map((o) => html`<tr><td><a href="/admin/orders/${o.orderId}">#${o.orderId}</a> ${o.email}</td><td>${o.status}</td><td>${money(o.totalCents)}</td><td>${when(o.createdAt)}</td></tr>`)}</tbody></table></div>`}
         </section>
       </div>`;
     return render(ctx, request, reply, staff, { title: 'Dashboard', section: 'dashboard', body, scripts: ['uplot.js', 'dashboard.js'], styles: ['uplot.css'] });

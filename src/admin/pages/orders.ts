@@ -51,7 +51,7 @@ export function orderPages(scope: FastifyInstance, ctx: AdminContext): void {
         <p><button type="submit">Filter</button></p>
       </form>
       <p><a class="button" href="/admin/csv/orders.csv${exportQuery ? `?${exportQuery}` : ''}" download>Export CSV</a></p>
-      <div class="scroll"><table>
+      <div class="scroll" tabindex="0"><table>
         <caption class="sr">Orders, newest first</caption>
         <thead><tr><th scope="col">Order</th><th scope="col">Customer</th><th scope="col">Status</th><th scope="col">Total</th><th scope="col">Placed</th></tr></thead>
         <tbody>${page.items.map(
@@ -90,7 +90,7 @@ export function orderPages(scope: FastifyInstance, ctx: AdminContext): void {
         </section>
       </div>
       <section class="card" aria-labelledby="lines"><h2 id="lines">Lines</h2>
-        <div class="scroll"><table>
+        <div class="scroll" tabindex="0"><table>
           <thead><tr><th scope="col">Product</th><th scope="col">Quantity</th><th scope="col">Unit price</th><th scope="col">Subtotal</th></tr></thead>
           <tbody>${order.items.map(
             (i) => html`<tr><td><a href="/admin/products/${i.productId}">${i.productName}</a></td><td>${i.quantity}</td><td>${money(i.priceCents)}</td><td>${money(i.subtotalCents)}</td></tr>`,

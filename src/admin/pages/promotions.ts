@@ -32,7 +32,7 @@ export function promotionPages(scope: FastifyInstance, ctx: AdminContext): void 
     const codes = await platform.listDiscountCodes();
     const body = html`
       ${notice(param(request, 'done'))}
-      <div class="scroll"><table>
+      <div class="scroll" tabindex="0"><table>
         <caption class="sr">Discount codes</caption>
         <thead><tr><th scope="col">Code</th><th scope="col">Discount</th><th scope="col">Minimum</th><th scope="col">Until</th><th scope="col">Uses</th><th scope="col">State</th></tr></thead>
         <tbody>${codes.map(

@@ -43,7 +43,7 @@ export function sqlPages(scope: FastifyInstance, ctx: AdminContext): void {
       ${result.error ? html`<p class="error" role="alert">${result.error}</p>` : ''}
       ${result.rows
         ? html`<p role="status">${result.rows.length} row${result.rows.length === 1 ? '' : 's'}${result.rows.length > SHOWN ? `, the first ${SHOWN} shown` : ''}.</p>
-          <div class="scroll"><table class="mono"><caption class="sr">Query results</caption>
+          <div class="scroll" tabindex="0"><table class="mono"><caption class="sr">Query results</caption>
             <thead><tr>${columns.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
             <tbody>${result.rows.slice(0, SHOWN).map((r) => html`<tr>${columns.map((c) => html`<td>${cell(r[c])}</td>`)}</tr>`)}</tbody>
           </table></div>`

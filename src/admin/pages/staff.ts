@@ -18,7 +18,7 @@ export function staffPages(scope: FastifyInstance, ctx: AdminContext): void {
     const people = await ctx.queries.staff();
     const body = html`
       ${notice(param(request, 'done'))}
-      <div class="scroll"><table>
+      <div class="scroll" tabindex="0"><table>
         <caption class="sr">Staff accounts</caption>
         <thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Since</th><th scope="col">Role</th></tr></thead>
         <tbody>${people.map(
