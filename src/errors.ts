@@ -14,10 +14,14 @@ export const ERROR_STATUS = {
   idempotency_mismatch: 422,
   discount_invalid: 422,
   unprocessable: 422,
+  request_timeout: 408,
   payload_too_large: 413,
+  uri_too_long: 414,
   unsupported_media_type: 415,
+  headers_too_large: 431,
   rate_limited: 429,
   busy: 503,
+  outcome_unknown: 503,
   internal: 500,
 } as const;
 

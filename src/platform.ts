@@ -17,6 +17,9 @@ import { PromotionService, type CartSummary, type DiscountCode, type DiscountCod
 import { ImageService, type ProductImage } from './images/service.js';
 import { imageStoreFor, type ImageOptions } from './images/options.js';
 import type { ImageMime } from './images/sniff.js';
+import { AddressService, type AddressPatch, type NewAddress, type SavedAddress } from './addresses/service.js';
+import { ShippingService, type NewShippingMethod, type ShippingMethod, type ShippingMethodPatch } from './shipping/service.js';
+import { TaxService, type NewTaxRate, type TaxRate, type TaxRatePatch } from './tax/service.js';
 
 /** A product as its detail page shows it: with the EU lowest-price indication when on sale. */
 export type ProductDetail = Product & LowestPrice;
@@ -39,6 +42,9 @@ export class EcommercePlatform {
   readonly priceHistory: PriceHistoryService;
   readonly promotions: PromotionService;
   readonly images: ImageService;
+  readonly addresses: AddressService;
+  readonly shipping: ShippingService;
+  readonly taxes: TaxService;
 
   private constructor(
     readonly db: Driver,
@@ -57,6 +63,9 @@ export class EcommercePlatform {
     this.priceHistory = new PriceHistoryService(db);
     this.promotions = new PromotionService(db, this.cart);
     this.images = new ImageService(db, imageStoreFor(target, options), options.maxImageBytes);
+    this.addresses = new AddressService(db);
+    this.shipping = new ShippingService(db);
+    this.taxes = new TaxService(db);
   }
 
   /**
@@ -203,6 +212,44 @@ export class EcommercePlatform {
   }
   updateDiscountCode(code: string, patch: DiscountCodePatch): Promise<DiscountCode> {
     return this.promotions.update(code, patch);
+  }
+
+  // Address book
+  /** The customer's addresses, the default first. */
+  listAddresses(customerId: number): Promise<SavedAddress[]> {
+    return this.addresses.list(customerId);
+  }
+  addAddress(customerId: number, address: NewAddress): Promise<SavedAddress> {
+    return this.addresses.add(customerId, address);
+  }
+  updateAddress(customerId: number, addressId: number, patch: AddressPatch): Promise<SavedAddress> {
+    return this.addresses.update(customerId, addressId, patch);
+  }
+  removeAddress(customerId: number, addressId: number): Promise<void> {
+    return this.addresses.remove(customerId, addressId);
+  }
+
+  // Shipping methods and tax rates (admin)
+  createShippingMethod(input: NewShippingMethod): Promise<ShippingMethod> {
+    return this.shipping.create(input);
+  }
+  listShippingMethods(): Promise<ShippingMethod[]> {
+    return this.shipping.list();
+  }
+  updateShippingMethod(methodId: number, patch: ShippingMethodPatch): Promise<ShippingMethod> {
+    return this.shipping.update(methodId, patch);
+  }
+  createTaxRate(input: NewTaxRate): Promise<TaxRate> {
+    return this.taxes.create(input);
+  }
+  listTaxRates(): Promise<TaxRate[]> {
+    return this.taxes.list();
+  }
+  updateTaxRate(rateId: number, patch: TaxRatePatch): Promise<TaxRate> {
+    return this.taxes.update(rateId, patch);
+  }
+  removeTaxRate(rateId: number): Promise<void> {
+    return this.taxes.remove(rateId);
   }
 
   // Orders

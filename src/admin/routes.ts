@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ERROR_STATUS, isStorekeeperError } from '../errors.js';
+import { classify } from '../http/errors.js';
 import type { Routes } from '../http/types.js';
 import { DashboardReport } from '../reports/dashboard.js';
 import { AssetRegistry, PUBLIC_DIR } from '../web/assets.js';
@@ -67,18 +67,10 @@ export const adminRoutes: Routes = (app, { platform, auth }) => {
 
 /** Any error on a page becomes an HTML page with its status (a 4xx for bad input, never a raw 500 text). */
 function errorPage(ctx: AdminContext, err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  let status = 500;
-  let message = 'Something went wrong on our side; the change was not made.';
-  if (isStorekeeperError(err)) {
-    status = ERROR_STATUS[err.code];
-    message = err.message;
-  } else {
-    const code = (err as FastifyError).statusCode;
-    if (typeof code === 'number' && code >= 400 && code < 500) {
-      status = code;
-      message = err.message;
-    } else request.log.error({ err }, 'admin page failed');
-  }
+  const known = classify(err);
+  if (!known) request.log.error({ err }, 'admin page failed');
+  const status = known?.status ?? 500;
+  const message = known?.message ?? 'Something went wrong on our side; the change was not made.';
   const body = html`<p role="alert">${message}</p><p>Use your browser’s Back button to return to the form, or go to the <a href="/admin">dashboard</a>.</p>`;
   return sendPage(request, reply, layout(ctx.assets, { title: status === 403 ? 'Not allowed' : 'That did not work', body }), { status });
 }

@@ -11,9 +11,11 @@ const R = 8;
 const P = 1;
 const KEY_LENGTH = 32;
 
-function derive(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
+function derive(password: string, salt: Buffer, options: ScryptOptions & { N: number; r: number; p: number }): Promise<Buffer> {
+  // scrypt needs 128·N·r bytes (plus a little); the limit follows the cost instead of capping it.
+  const maxmem = Math.max(32 * 1024 * 1024, 2 * 128 * options.N * options.r * options.p);
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { ...options, maxmem: 64 * 1024 * 1024 }, (err, key) =>
+    scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { ...options, maxmem }, (err, key) =>
       err ? reject(err) : resolve(key),
     );
   });
@@ -35,9 +37,22 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
-/** A hash of a random password, verified against when the account does not exist, so timing does not reveal it. */
-let decoy: Promise<string> | undefined;
-export function decoyHash(): Promise<string> {
-  decoy ??= hashPassword(randomBytes(16).toString('hex'));
+/** The scrypt cost a stored hash was made with (0 when it is not one of ours). */
+export function costOf(stored: string): number {
+  const parts = stored.split('$');
+  return parts.length === 6 && parts[0] === 'scrypt' ? Number(parts[1]) : 0;
+}
+
+/**
+ * A hash of a random password at the configured cost, verified against when the account does not
+ * exist, so timing does not reveal it (one per cost, made once).
+ */
+const decoys = new Map<number, Promise<string>>();
+export function decoyHash(cost = DEFAULT_SCRYPT_COST): Promise<string> {
+  let decoy = decoys.get(cost);
+  if (!decoy) {
+    decoy = hashPassword(randomBytes(16).toString('hex'), cost);
+    decoys.set(cost, decoy);
+  }
   return decoy;
 }

@@ -4,6 +4,7 @@ import { CustomerSchema, Nullable, StringEnum } from '../http/schemas.js';
 import type { Routes } from '../http/types.js';
 import { caller, SESSION_COOKIE } from './hook.js';
 import { MAX_PASSWORD, MIN_PASSWORD, RateLimitedError, ROLES, type SignedIn } from './service.js';
+import { clientKey } from './rate-limit.js';
 import { csrfTokenFor } from './tokens.js';
 
 const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
@@ -23,7 +24,7 @@ export const SessionSchema = Type.Object({
  */
 export const authRoutes: Routes = (app, { auth }) => {
   const limitPerIp = async (request: FastifyRequest) => {
-    const wait = app.settings.authLimiter.hit(request.ip);
+    const wait = app.settings.authLimiter.hit(clientKey(request.ip));
     if (wait > 0) throw new RateLimitedError('Too many attempts from this address; try again later', wait);
   };
 

@@ -3,7 +3,7 @@ import type { Driver, Executor } from '../db/driver.js';
 import { isUniqueViolation, now } from '../db/sql.js';
 import { toCustomer, type Customer, type CustomerRow } from '../customers/service.js';
 import * as v from '../validate.js';
-import { decoyHash, hashPassword, verifyPassword } from './password.js';
+import { costOf, decoyHash, DEFAULT_SCRYPT_COST, hashPassword, verifyPassword } from './password.js';
 import { hashToken, newToken } from './tokens.js';
 
 export const ROLES = ['customer', 'admin', 'staff'] as const;
@@ -41,6 +41,11 @@ export interface AuthOptions {
   failureWindowMs?: number;
   /** scrypt cost N for new password hashes (default 16384; a power of two). Tests lower it for speed. */
   scryptCost?: number;
+  /**
+   * A session unused for this long ends (default 24 hours), within its lifetime: each use (at most
+   * once a minute) moves its expiry to now + idle, never past created + sessionTtlMs.
+   */
+  sessionIdleMs?: number;
 }
 
 export const MIN_PASSWORD = 8;
@@ -68,7 +73,7 @@ export class ForbiddenError extends StorekeeperError {
   }
 }
 
-const SESSION_SQL = `SELECT s.customer_id, s.expires_at, a.role FROM sessions s
+const SESSION_SQL = `SELECT s.customer_id, s.expires_at, s.created_at, a.role FROM sessions s
   JOIN accounts a ON a.customer_id = s.customer_id WHERE s.token_hash = ?`;
 
 function password(value: unknown): string {
@@ -85,9 +90,10 @@ function password(value: unknown): string {
  */
 export class AuthService {
   readonly sessionTtlMs: number;
+  readonly sessionIdleMs: number;
   private readonly maxFailures: number;
   private readonly failureWindowMs: number;
-  private readonly scryptCost: number | undefined;
+  private readonly scryptCost: number;
 
   constructor(
     private readonly db: Driver,
@@ -96,7 +102,8 @@ export class AuthService {
     this.sessionTtlMs = options.sessionTtlMs ?? 7 * 24 * 3600_000;
     this.maxFailures = options.maxFailures ?? 10;
     this.failureWindowMs = options.failureWindowMs ?? 15 * 60_000;
-    this.scryptCost = options.scryptCost;
+    this.scryptCost = options.scryptCost ?? DEFAULT_SCRYPT_COST;
+    this.sessionIdleMs = Math.min(this.sessionTtlMs, options.sessionIdleMs ?? 24 * 3600_000);
   }
 
   /** Creates the customer, its account and a first session, in one transaction. */
@@ -134,48 +141,80 @@ export class AuthService {
 
   /**
    * Checks the password and opens a session. An account with too many recent failures is refused
-   * (whatever the password and the client) until the oldest failure leaves the window.
+   * (whatever the password and the client) until the oldest failure leaves the window. The attempt
+   * is recorded as a failure before the password is checked, in one transaction with the count
+   * (serialised per email), so parallel guesses cannot all pass the check; a right password then
+   * clears the failures. A hash made at another cost than the configured one is redone.
    */
   async login(emailInput: string, passwordInput: string): Promise<SignedIn> {
     const email = v.email(emailInput);
     const pw = typeof passwordInput === 'string' ? passwordInput : '';
-    const since = new Date(Date.now() - this.failureWindowMs).toISOString();
-    const failures = await this.db.get<{ n: number; oldest: string | null }>(
-      'SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE email = ? AND at > ?',
-      [email, since],
-    );
-    if (failures && Number(failures.n) >= this.maxFailures) {
-      const retryMs = Date.parse(failures.oldest!) + this.failureWindowMs - Date.now();
-      throw new RateLimitedError('Too many failed logins for this account; try again later', Math.max(1, Math.ceil(retryMs / 1000)));
-    }
+    await this.recordAttempt(email);
     const account = await this.db.get<CustomerRow & { password_hash: string; role: Role }>(
       `SELECT c.id, c.email, c.name, c.address, c.phone, c.created_at, a.password_hash, a.role
        FROM customers c JOIN accounts a ON a.customer_id = c.id WHERE c.email = ?`,
       [email],
     );
-    const ok = account ? await verifyPassword(pw, account.password_hash) : (await verifyPassword(pw, await decoyHash()), false);
-    if (!account || !ok) {
-      await this.db.transaction(async (tx) => {
-        await tx.run('DELETE FROM login_failures WHERE email = ? AND at <= ?', [email, since]);
-        await tx.run('INSERT INTO login_failures (email, at) VALUES (?, ?)', [email, now()]);
-      });
-      throw new UnauthorizedError('Invalid email or password');
-    }
+    const ok = account ? await verifyPassword(pw, account.password_hash) : (await verifyPassword(pw, await decoyHash(this.scryptCost)), false);
+    if (!account || !ok) throw new UnauthorizedError('Invalid email or password');
+    const rehashed = costOf(account.password_hash) !== this.scryptCost ? await hashPassword(pw, this.scryptCost) : undefined;
     const token = newToken();
     const expiresAt = await this.db.transaction(async (tx) => {
       await tx.run('DELETE FROM login_failures WHERE email = ?', [email]);
       await tx.run('DELETE FROM sessions WHERE customer_id = ? AND expires_at <= ?', [account.id, now()]);
+      if (rehashed) {
+        await tx.run('UPDATE accounts SET password_hash = ?, updated_at = ? WHERE customer_id = ? AND password_hash = ?', [
+          rehashed,
+          now(),
+          account.id,
+          account.password_hash,
+        ]);
+      }
       return this.insertSession(tx, account.id, token);
     });
     return { customer: toCustomer(account), role: account.role, token, expiresAt };
   }
 
-  /** The session behind a token, or null when unknown or expired. One indexed read. */
+  /** Counts the failures in the window and, if below the limit, records this attempt as one. */
+  private async recordAttempt(email: string): Promise<void> {
+    const refused = await this.db.transaction(async (tx) => {
+      const since = new Date(Date.now() - this.failureWindowMs).toISOString();
+      // SQLite transactions are serial; PostgreSQL ones take a per-email lock first.
+      if (tx.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(7469, hashtext(?))', [email]);
+      const failures = await tx.get<{ n: number; oldest: string | null }>(
+        'SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE email = ? AND at > ?',
+        [email, since],
+      );
+      if (failures && Number(failures.n) >= this.maxFailures) return Date.parse(failures.oldest!) + this.failureWindowMs - Date.now();
+      await tx.run('DELETE FROM login_failures WHERE email = ? AND at <= ?', [email, since]);
+      await tx.run('INSERT INTO login_failures (email, at) VALUES (?, ?)', [email, now()]);
+      return undefined;
+    });
+    if (refused !== undefined) {
+      throw new RateLimitedError('Too many failed logins for this account; try again later', Math.max(1, Math.ceil(refused / 1000)));
+    }
+  }
+
+  /**
+   * The session behind a token, or null when unknown, expired or idle too long. One indexed read;
+   * a use a minute (or a tenth of the idle time) after the last slide also slides the idle expiry (a non-durable write).
+   */
   async authenticate(token: string): Promise<Session | null> {
     const tokenHash = hashToken(token);
-    const row = await this.db.get<{ customer_id: number; expires_at: string; role: Role }>(SESSION_SQL, [tokenHash]);
-    if (!row || row.expires_at <= now()) return null;
+    const row = await this.db.get<{ customer_id: number; expires_at: string; created_at: string; role: Role }>(SESSION_SQL, [tokenHash]);
+    const at = Date.now();
+    if (!row || Date.parse(row.expires_at) <= at) return null;
+    const next = this.expiryFrom(Date.parse(row.created_at), at);
+    if (Date.parse(next) - Date.parse(row.expires_at) >= Math.min(60_000, this.sessionIdleMs / 10)) {
+      await this.db.transaction((tx) => tx.run('UPDATE sessions SET expires_at = ? WHERE token_hash = ? AND expires_at < ?', [next, tokenHash, next]), {
+        durable: false,
+      });
+    }
     return { customerId: row.customer_id, role: row.role, tokenHash };
+  }
+
+  private expiryFrom(createdMs: number, atMs: number): string {
+    return new Date(Math.min(createdMs + this.sessionTtlMs, atMs + this.sessionIdleMs)).toISOString();
   }
 
   async logout(tokenHash: string): Promise<void> {
@@ -238,7 +277,7 @@ export class AuthService {
 
   private async insertSession(tx: Executor, customerId: number, token: string): Promise<string> {
     const at = now();
-    const expiresAt = new Date(Date.now() + this.sessionTtlMs).toISOString();
+    const expiresAt = this.expiryFrom(Date.parse(at), Date.parse(at));
     await tx.run('INSERT INTO sessions (token_hash, customer_id, expires_at, created_at) VALUES (?, ?, ?, ?)', [
       hashToken(token),
       customerId,

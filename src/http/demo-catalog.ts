@@ -1,6 +1,7 @@
 import { now } from '../db/sql.js';
 import { recordMovement } from '../inventory/service.js';
 import type { EcommercePlatform } from '../platform.js';
+import { loadDemoRates } from '../tax/demo-rates.js';
 
 /** A small catalog so a fresh shop has something to browse (prices in cents). */
 export const DEMO_PRODUCTS = [
@@ -34,6 +35,7 @@ export async function loadDemoCatalog(platform: EcommercePlatform): Promise<numb
       );
       await recordMovement(tx, row!.id, p.stock, 'initial stock', null);
     }
+    await loadDemoRates(tx);
     return DEMO_PRODUCTS.length;
   });
 }

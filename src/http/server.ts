@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import Fastify, { LogController, type FastifySchema, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { installAuthentication } from '../auth/hook.js';
@@ -21,8 +22,11 @@ import { priceHistoryRoutes } from '../pricing/routes.js';
 import { promotionRoutes } from '../promotions/routes.js';
 import { imageRoutes } from '../images/routes.js';
 import { adminRoutes } from '../admin/routes.js';
+import { addressRoutes } from '../addresses/routes.js';
+import { shippingRoutes } from '../shipping/routes.js';
+import { taxRoutes } from '../tax/routes.js';
 import { loadDemoCatalog } from './demo-catalog.js';
-import { installErrorHandling } from './errors.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandling, type ErrorRenderer } from './errors.js';
 import { healthRoutes } from './health.js';
 import { installOpenApi } from './openapi.js';
 import { ErrorSchema } from './schemas.js';
@@ -30,7 +34,7 @@ import type { App, AuthLevel, RouteContext, Routes } from './types.js';
 import { validatorCompiler } from './validation.js';
 
 /** Every route file, registered in this order. A new domain adds its `routes.ts` here. */
-export const ROUTES: Routes[] = [healthRoutes, authRoutes, customerRoutes, catalogRoutes, inventoryRoutes, cartRoutes, orderRoutes, reportRoutes, reviewRoutes, priceHistoryRoutes, promotionRoutes, imageRoutes, adminRoutes];
+export const ROUTES: Routes[] = [healthRoutes, authRoutes, customerRoutes, catalogRoutes, inventoryRoutes, cartRoutes, orderRoutes, reportRoutes, reviewRoutes, priceHistoryRoutes, promotionRoutes, imageRoutes, addressRoutes, shippingRoutes, taxRoutes, adminRoutes];
 
 export interface ServerOptions {
   /** Fastify/pino logger; default: pino at LOG_LEVEL (info). Tests pass false. */
@@ -43,10 +47,66 @@ export interface ServerOptions {
   auth?: AuthOptions;
   /** Mark the session cookie Secure (default: COOKIE_SECURE=true, or NODE_ENV=production). */
   cookieSecure?: boolean;
-  /** Honour X-Forwarded-For behind a proxy (default TRUST_PROXY=true). */
-  trustProxy?: boolean;
+  /**
+   * Which proxies may tell the client address in X-Forwarded-For (default TRUST_PROXY, else none):
+   * a hop count (`true` = 1: the address the nearest proxy saw), or the proxies' addresses/CIDRs.
+   * Entries added left of the trusted hops are the client's and are never believed.
+   */
+  trustProxy?: TrustProxy;
+  /** Timeouts in ms (defaults REQUEST_TIMEOUT_MS 30 s, HEADERS_TIMEOUT_MS 10 s, CONNECTION_TIMEOUT_MS 120 s, KEEP_ALIVE_TIMEOUT_MS 72 s). */
+  timeouts?: Partial<HttpTimeouts>;
+  /** Renders errors of some requests another way (HTML pages); default: always the JSON shape. */
+  errorRenderer?: ErrorRenderer;
   /** More route files, after the built-in ones. */
   extraRoutes?: Routes[];
+}
+
+export type TrustProxy = boolean | number | string | string[];
+
+export interface HttpTimeouts {
+  /** The whole request (headers and body) must arrive within this (else 408). */
+  requestMs: number;
+  /** The request headers must arrive within this (else 408); at most requestMs. */
+  headersMs: number;
+  /** A socket with no traffic either way for this long is closed (a hung request included). */
+  connectionMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveMs: number;
+}
+
+/** TRUST_PROXY / trustProxy as Fastify's option: never `true` (which believes any X-Forwarded-For). */
+export function parseTrustProxy(value: TrustProxy | undefined): false | string[] | ((address: string, hop: number) => boolean) {
+  const hops = trustedHops(value);
+  return typeof hops === 'number' ? (_address, hop) => hop < hops : hops;
+}
+
+function trustedHops(value: TrustProxy | undefined): false | number | string[] {
+  if (value === undefined || value === false || value === '' || value === 'false') return false;
+  if (value === true || value === 'true') return 1;
+  if (typeof value === 'number' || /^\d+$/.test(String(value))) {
+    const hops = Number(value);
+    if (!Number.isSafeInteger(hops) || hops < 0) throw new Error(`TRUST_PROXY: invalid hop count ${String(value)}`);
+    return hops === 0 ? false : hops;
+  }
+  const list = (Array.isArray(value) ? value : value.split(',')).map((a) => a.trim()).filter((a) => a !== '');
+  for (const entry of list) {
+    const [address, bits, extra] = entry.split('/');
+    const named = ['loopback', 'linklocal', 'uniquelocal'].includes(entry);
+    if (!named && (extra !== undefined || isIP(address!) === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits)))) {
+      throw new Error(`TRUST_PROXY: '${entry}' is not an address, a CIDR or a hop count`);
+    }
+  }
+  return list.length > 0 ? list : false;
+}
+
+export function httpTimeouts(given: Partial<HttpTimeouts> = {}): HttpTimeouts {
+  const requestMs = given.requestMs ?? envNumber('REQUEST_TIMEOUT_MS', 30_000);
+  return {
+    requestMs,
+    headersMs: Math.min(requestMs, given.headersMs ?? envNumber('HEADERS_TIMEOUT_MS', 10_000)),
+    connectionMs: given.connectionMs ?? envNumber('CONNECTION_TIMEOUT_MS', 120_000),
+    keepAliveMs: given.keepAliveMs ?? envNumber('KEEP_ALIVE_TIMEOUT_MS', 72_000),
+  };
 }
 
 export interface HttpSettings {
@@ -68,10 +128,18 @@ function envNumber(name: string, fallback: number, min = 1): number {
 
 /** The Fastify app over an open platform, not listening; call `listen` or `inject` on it. */
 export async function buildServer(platform: EcommercePlatform, options: ServerOptions = {}): Promise<App> {
+  const timeouts = httpTimeouts(options.timeouts);
   const app = Fastify({
     logger: options.logger ?? { level: process.env.LOG_LEVEL ?? 'info' },
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    trustProxy: options.trustProxy ?? process.env.TRUST_PROXY === 'true',
+    trustProxy: parseTrustProxy(options.trustProxy ?? process.env.TRUST_PROXY),
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.connectionMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    // Node checks request and header deadlines on this interval (default 30 s, too coarse for them).
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(timeouts.headersMs / 4))) },
+    frameworkErrors: frameworkErrorHandler(options.errorRenderer),
+    clientErrorHandler,
     // A caller's X-Request-Id is kept (to trace a request across services) if it looks like an id.
     requestIdHeader: false,
     genReqId: (req) => {
@@ -107,7 +175,7 @@ export async function buildServer(platform: EcommercePlatform, options: ServerOp
       request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
     });
   }
-  installErrorHandling(app);
+  installErrorHandling(app, options.errorRenderer);
   installAuthentication(app, auth);
   app.addHook('onRoute', (route) => documentRoute(route));
   await installOpenApi(app);

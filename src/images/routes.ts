@@ -2,7 +2,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import multipart from '@fastify/multipart';
 import { StorekeeperError, ValidationError } from '../errors.js';
 import { Id, IdParams, Nullable, StringEnum, Timestamp } from '../http/schemas.js';
-import type { Routes } from '../http/types.js';
+import type { App, RouteContext, Routes } from '../http/types.js';
 import { IMAGE_MIMES } from './sniff.js';
 
 export const ImageSchema = Type.Object(
@@ -28,39 +28,12 @@ const tooLarge = (max: number) => new StorekeeperError('payload_too_large', `Ima
 /** Product images: admins upload (multipart), reorder and delete; anyone reads them, cached forever by hash. */
 export const imageRoutes: Routes = (app, { platform }) => {
   const maxBytes = platform.images.maxBytes;
-  void app.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 5, parts: 6 } });
-
-  app.post(
-    '/api/products/:id/images',
-    {
-      config: { auth: 'admin' },
-      schema: {
-        tags: ['images', 'admin'],
-        summary: 'Upload a product image (multipart/form-data, one file field)',
-        description: `JPEG, PNG or WebP, judged by the content (else 415); at most ${maxBytes} bytes (else 413). The first image is the main image.`,
-        consumes: ['multipart/form-data'],
-        params: IdParams,
-        response: { 201: Type.Object({ image: ImageSchema }) },
-      },
-    },
-    async (request, reply) => {
-      if (!request.isMultipart()) throw new StorekeeperError('unsupported_media_type', 'Send the image as multipart/form-data');
-      let bytes: Buffer;
-      try {
-        const file = await request.file();
-        if (!file) throw new ValidationError('no file in the form', [{ path: 'file', message: 'is required' }]);
-        bytes = await file.toBuffer();
-        // The limit can be reached on the last chunk, after which toBuffer does not throw: check the flag too.
-        if (file.file.truncated) throw tooLarge(maxBytes);
-      } catch (e) {
-        const code = (e as { code?: string }).code;
-        if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') throw tooLarge(maxBytes);
-        throw e;
-      }
-      const image = await platform.addProductImage(request.params.id, bytes);
-      return reply.code(201).send({ image });
-    },
-  );
+  // The multipart parser lives in its own encapsulated scope with the one route that takes it:
+  // everywhere else a multipart body stays a 415 (docs/API.md, "Content types").
+  void app.register(async (scope: App) => {
+    await scope.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 5, parts: 6 } });
+    uploadRoute(scope, platform, maxBytes);
+  });
 
   app.get(
     '/api/products/:id/images',
@@ -119,3 +92,37 @@ export const imageRoutes: Routes = (app, { platform }) => {
     },
   );
 };
+
+function uploadRoute(app: App, platform: RouteContext['platform'], maxBytes: number): void {
+  app.post(
+    '/api/products/:id/images',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags: ['images', 'admin'],
+        summary: 'Upload a product image (multipart/form-data, one file field)',
+        description: `JPEG, PNG or WebP, judged by the content (else 415); at most ${maxBytes} bytes (else 413). The first image is the main image.`,
+        consumes: ['multipart/form-data'],
+        params: IdParams,
+        response: { 201: Type.Object({ image: ImageSchema }) },
+      },
+    },
+    async (request, reply) => {
+      if (!request.isMultipart()) throw new StorekeeperError('unsupported_media_type', 'Send the image as multipart/form-data');
+      let bytes: Buffer;
+      try {
+        const file = await request.file();
+        if (!file) throw new ValidationError('no file in the form', [{ path: 'file', message: 'is required' }]);
+        bytes = await file.toBuffer();
+        // The limit can be reached on the last chunk, after which toBuffer does not throw: check the flag too.
+        if (file.file.truncated) throw tooLarge(maxBytes);
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') throw tooLarge(maxBytes);
+        throw e;
+      }
+      const image = await platform.addProductImage(request.params.id, bytes);
+      return reply.code(201).send({ image });
+    },
+  );
+}

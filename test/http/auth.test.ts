@@ -75,6 +75,17 @@ const FEATURE_ROUTES: Array<[string, string, Level]> = [
   ['GET', '/api/products/{id}/images', 'public'],
   ['PATCH', '/api/products/{id}/images/{imageId}', 'admin'],
   ['DELETE', '/api/products/{id}/images/{imageId}', 'admin'],
+  ['GET', '/api/me/addresses', 'customer'],
+  ['POST', '/api/me/addresses', 'customer'],
+  ['PATCH', '/api/me/addresses/{id}', 'customer'],
+  ['DELETE', '/api/me/addresses/{id}', 'customer'],
+  ['POST', '/api/admin/shipping-methods', 'admin'],
+  ['GET', '/api/admin/shipping-methods', 'admin'],
+  ['PATCH', '/api/admin/shipping-methods/{id}', 'admin'],
+  ['POST', '/api/admin/tax-rates', 'admin'],
+  ['GET', '/api/admin/tax-rates', 'admin'],
+  ['PATCH', '/api/admin/tax-rates/{id}', 'admin'],
+  ['DELETE', '/api/admin/tax-rates/{id}', 'admin'],
 ];
 
 describe.each(backends)('authorisation on $name', (backend) => {

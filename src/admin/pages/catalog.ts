@@ -1,3 +1,4 @@
+import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { ValidationError } from '../../errors.js';
 import { NotFoundError } from '../../errors.js';
@@ -164,21 +165,25 @@ export function catalogPages(scope: FastifyInstance, ctx: AdminContext): void {
     return redirectAfterPost(reply, `/admin/products/${id}?done=${encodeURIComponent(`Stock is now ${stock}`)}`);
   });
 
-  scope.post('/products/:id/images', PAGE, async (request, reply) => {
-    const staff = await guard(ctx, request, reply, 'admin', { csrfChecked: true });
-    if (!staff) return reply;
-    if (!request.isMultipart()) throw new ValidationError('Send the image with the upload form', [{ path: 'image', message: 'is required' }]);
-    const file = await request.file();
-    // The token field comes before the file in the form, so it has arrived when the file starts.
-    const token = file?.fields._csrf;
-    request.body = { _csrf: token && !Array.isArray(token) && 'value' in token ? String(token.value) : '' };
-    ctx.sessions.verify(request, staff);
-    if (!file) throw new ValidationError('Choose an image to upload', [{ path: 'image', message: 'is required' }]);
-    const bytes = await file.toBuffer();
-    if (file.file.truncated) throw new ValidationError('The image is too large', [{ path: 'image', message: 'too large' }]);
-    const id = pathId(request);
-    await platform.addProductImage(id, bytes);
-    return redirectAfterPost(reply, `/admin/products/${id}?done=Image+added`);
+  // The multipart parser only for the upload form, in its own scope (as for the API's upload).
+  void scope.register(async (upload: FastifyInstance) => {
+    await upload.register(multipart, { limits: { fileSize: platform.images.maxBytes, files: 1, fields: 5, parts: 6 } });
+    upload.post('/products/:id/images', PAGE, async (request, reply) => {
+      const staff = await guard(ctx, request, reply, 'admin', { csrfChecked: true });
+      if (!staff) return reply;
+      if (!request.isMultipart()) throw new ValidationError('Send the image with the upload form', [{ path: 'image', message: 'is required' }]);
+      const file = await request.file();
+      // The token field comes before the file in the form, so it has arrived when the file starts.
+      const token = file?.fields._csrf;
+      request.body = { _csrf: token && !Array.isArray(token) && 'value' in token ? String(token.value) : '' };
+      ctx.sessions.verify(request, staff);
+      if (!file) throw new ValidationError('Choose an image to upload', [{ path: 'image', message: 'is required' }]);
+      const bytes = await file.toBuffer();
+      if (file.file.truncated) throw new ValidationError('The image is too large', [{ path: 'image', message: 'too large' }]);
+      const id = pathId(request);
+      await platform.addProductImage(id, bytes);
+      return redirectAfterPost(reply, `/admin/products/${id}?done=Image+added`);
+    });
   });
 
   scope.post('/products/:id/images/:imageId/move', PAGE, async (request, reply) => {

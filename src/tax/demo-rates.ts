@@ -1,0 +1,21 @@
+import type { Executor } from '../db/driver.js';
+import { now } from '../db/sql.js';
+
+/** What the demo shop charges: one shipping method everywhere, German VAT with the reduced rate for books. */
+export const DEMO_SHIPPING = { name: 'Standard', priceCents: 490, freeAboveCents: 5000 } as const;
+export const DEMO_TAX_RATES = [
+  { country: 'DE', rateMilli: 19_000, category: null, name: 'VAT' },
+  { country: 'DE', rateMilli: 7_000, category: 'Books', name: 'VAT (reduced)' },
+] as const;
+
+/** Inside the demo catalog's transaction, so it is loaded once with the products. */
+export async function loadDemoRates(tx: Executor): Promise<void> {
+  const at = now();
+  await tx.run(
+    `INSERT INTO shipping_methods (name, price_cents, free_above_cents, everywhere, active, created_at, updated_at) VALUES (?, ?, ?, 1, 1, ?, ?)`,
+    [DEMO_SHIPPING.name, DEMO_SHIPPING.priceCents, DEMO_SHIPPING.freeAboveCents, at, at],
+  );
+  for (const r of DEMO_TAX_RATES) {
+    await tx.run('INSERT INTO tax_rates (country, rate_milli, category, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)', [r.country, r.rateMilli, r.category, r.name, at, at]);
+  }
+}
