@@ -17,6 +17,7 @@ import { customerPages } from './pages/customers.js';
 import { dashboardPages } from './pages/dashboard.js';
 import { orderPages } from './pages/orders.js';
 import { promotionPages } from './pages/promotions.js';
+import { settingsPages } from './pages/settings.js';
 import { signInPages } from './pages/sign-in.js';
 import { sqlPages } from './pages/sql.js';
 import { staffPages } from './pages/staff.js';
@@ -57,7 +58,7 @@ export const adminRoutes: Routes = (app, { platform, auth }) => {
           status: 404,
         }),
       );
-      for (const pages of [signInPages, dashboardPages, catalogPages, orderPages, customerPages, promotionPages, csvPages, sqlPages, staffPages]) {
+      for (const pages of [signInPages, dashboardPages, catalogPages, orderPages, customerPages, promotionPages, csvPages, sqlPages, staffPages, settingsPages]) {
         pages(scope, ctx);
       }
     },

@@ -167,6 +167,23 @@ describe.each(backends)('admin panel in Chromium on $name', (backend) => {
     expect(rows.find((r) => Number(r.id) === ids[1])).toMatchObject({ total: '28.50', subtotal: '28.50' });
   });
 
+  it('an admin adds a shipping method and a tax rate on the settings page', async () => {
+    await signIn(page, server.url, ADMIN.email, ADMIN.password);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByLabel('Name', { exact: true }).first().fill('Parcel');
+    await page.locator('#sm-price').fill('4.90');
+    await page.locator('#sm-countries').fill('DE, AT');
+    await page.getByRole('button', { name: 'Add shipping method' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Added Parcel');
+    await page.locator('#tr-country').fill('DE');
+    await page.locator('#tr-rate').fill('19');
+    await page.getByRole('button', { name: 'Add tax rate' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Added DE 19%');
+    await expectAccessible(page);
+    expect((await server.platform.listShippingMethods()).map((m) => [m.name, m.priceCents, m.countries])).toEqual([['Parcel', 490, ['AT', 'DE']]]);
+    expect((await server.platform.listTaxRates()).map((r) => [r.country, r.rateMilli])).toEqual([['DE', 19000]]);
+  });
+
   it('staff run the order desk but are refused settings, discounts, SQL and staff pages', async () => {
     const productId = await server.platform.addProduct({ name: 'Candle', priceCents: 800, stock: 5 });
     const orderId = await sale(productId);
@@ -174,10 +191,11 @@ describe.each(backends)('admin panel in Chromium on $name', (backend) => {
     const nav = page.getByRole('navigation', { name: 'Admin' });
     expect(await nav.getByRole('link', { name: 'Staff' }).count()).toBe(0);
     expect(await nav.getByRole('link', { name: 'SQL' }).count()).toBe(0);
+    expect(await nav.getByRole('link', { name: 'Settings' }).count()).toBe(0);
     await page.goto(`${server.url}/admin/orders/${orderId}`);
     await page.getByRole('button', { name: 'Mark as processing' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Order is now processing');
-    for (const path of ['/admin/discounts', '/admin/sql', '/admin/staff', '/admin/products/new', '/admin/reviews']) {
+    for (const path of ['/admin/settings', '/admin/discounts', '/admin/sql', '/admin/staff', '/admin/products/new', '/admin/reviews']) {
       const response = await page.goto(`${server.url}${path}`);
       expect(response?.status(), path).toBe(403);
     }
@@ -204,7 +222,7 @@ describe.each(backends)('admin panel in Chromium on $name', (backend) => {
       await p.keyboard.type(ADMIN.password);
       await p.keyboard.press('Enter');
       await p.waitForURL(`${server.url}/admin`);
-      for (const path of ['/admin', '/admin/products', `/admin/products/${productId}`, '/admin/orders', '/admin/customers', '/admin/discounts', '/admin/reviews', '/admin/csv', '/admin/sql', '/admin/staff']) {
+      for (const path of ['/admin', '/admin/products', `/admin/products/${productId}`, '/admin/orders', '/admin/customers', '/admin/discounts', '/admin/reviews', '/admin/csv', '/admin/sql', '/admin/staff', '/admin/settings']) {
         const response = await p.goto(`${server.url}${path}`);
         expect(response?.status(), path).toBe(200);
         expect(response?.headers()['cache-control'], path).toBe('no-store');
