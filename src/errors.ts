@@ -73,18 +73,20 @@ export class InsufficientStockError extends StorekeeperError {
     readonly productId: number,
     readonly available: number,
     readonly requested: number,
+    readonly variantId: number | null = null,
   ) {
-    super('insufficient_stock', `Insufficient stock for product ${productId}: ${available} available, ${requested} requested`, {
-      productId,
-      available,
-      requested,
-    });
+    super(
+      'insufficient_stock',
+      `Insufficient stock for product ${productId}${variantId === null ? '' : ` (variant ${variantId})`}: ${available} available, ${requested} requested`,
+      { productId, ...(variantId === null ? {} : { variantId }), available, requested },
+    );
   }
 }
 
 export class EmptyCartError extends StorekeeperError {
-  constructor(readonly customerId: number) {
-    super('empty_cart', `The cart of customer ${customerId} is empty`);
+  /** `customerId` null: a guest cart. */
+  constructor(readonly customerId: number | null) {
+    super('empty_cart', customerId === null ? 'The cart is empty' : `The cart of customer ${customerId} is empty`);
   }
 }
 
@@ -112,6 +114,20 @@ export class DiscountInvalidError extends StorekeeperError {
 export class BusyError extends StorekeeperError {
   constructor(message = 'The database is busy; try again') {
     super('busy', message);
+  }
+}
+
+/**
+ * The commit may or may not be on stable storage: it is visible, but its fsync failed (or an I/O
+ * error hit the database), so after a power cut it may be gone. A client must check (read its order
+ * back) rather than retry blindly. The driver then refuses every further write (fails closed).
+ */
+export class OutcomeUnknownError extends StorekeeperError {
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super('outcome_unknown', message);
   }
 }
 

@@ -10,7 +10,13 @@ export { ORDER_STATUSES, TRANSITIONS, type OrderStatus } from './orders/status.j
 export type { PendingOrder, TopCustomer, DailySales, LowStockProduct } from './reports/service.js';
 export type { Driver, Executor, Row, DialectName } from './db/driver.js';
 export type { OpenOptions } from './db/open.js';
-export { toCents, fromCents } from './money.js';
+export { toCents, fromCents, toMinor, fromMinor, currency, CURRENCIES, USD, type Currency } from './money.js';
+export type { ShopSettings, ShopOptions } from './shop/settings.js';
+export type { NewVariant, Variant, VariantPatch, ProductOption } from './catalog/service.js';
+export type { CartOwner } from './cart/owner.js';
+export type { LineOptions } from './cart/service.js';
+export type { CartLineTotals, Destination } from './cart/summary.js';
+export type { CheckoutOptions, CheckoutResult } from './orders/service.js';
 export type { ProductDetail } from './platform.js';
 export type { Review, NewReview, ReviewPatch, ReviewPage } from './reviews/service.js';
 export type { PriceChange, LowestPrice } from './pricing/history.js';

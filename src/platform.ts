@@ -1,12 +1,26 @@
 import type { Driver, Row } from './db/driver.js';
 import { migrate } from './db/migrate.js';
 import { DEFAULT_DATABASE, openDriver, type OpenOptions } from './db/open.js';
-import { PostgresDriver } from './db/postgres.js';
-import { CartService, type CartItem } from './cart/service.js';
-import { CatalogService, type Category, type NewProduct, type Product, type ProductPatch, type ProductQuery } from './catalog/service.js';
+import type { PostgresDriver } from './db/postgres.js';
+import { CartService, type CartItem, type LineOptions } from './cart/service.js';
+import type { CartOwner } from './cart/owner.js';
+import { cartShippingMethods, type Destination } from './cart/summary.js';
+import {
+  CatalogService,
+  type Category,
+  type NewProduct,
+  type NewVariant,
+  type Product,
+  type ProductPatch,
+  type ProductQuery,
+  type Variant,
+  type VariantPatch,
+} from './catalog/service.js';
 import { CustomerService, type Customer, type CustomerPatch, type NewCustomer } from './customers/service.js';
 import { InventoryService, type InventoryMovement } from './inventory/service.js';
-import { OrderService, type CreateOrderOptions, type Order } from './orders/service.js';
+import { OrderService, type CheckoutOptions, type CheckoutResult, type CreateOrderOptions, type Order } from './orders/service.js';
+import { loadShopSettings, type ShopOptions, type ShopSettings } from './shop/settings.js';
+import type { ShippingQuote } from './shipping/service.js';
 import type { OrderStatus } from './orders/status.js';
 import { ReportService } from './reports/service.js';
 import { CatalogCache } from './cache/catalog-cache.js';
@@ -16,6 +30,7 @@ import { PriceHistoryService, type LowestPrice, type PriceChange } from './prici
 import { PromotionService, type CartSummary, type DiscountCode, type DiscountCodePatch, type NewDiscountCode } from './promotions/service.js';
 import { ImageService, type ProductImage } from './images/service.js';
 import { imageStoreFor, type ImageOptions } from './images/options.js';
+import type { ImageStore } from './images/store.js';
 import type { ImageMime } from './images/sniff.js';
 import { AddressService, type AddressPatch, type NewAddress, type SavedAddress } from './addresses/service.js';
 import { ShippingService, type NewShippingMethod, type ShippingMethod, type ShippingMethodPatch } from './shipping/service.js';
@@ -45,24 +60,29 @@ export class EcommercePlatform {
   readonly addresses: AddressService;
   readonly shipping: ShippingService;
   readonly taxes: TaxService;
+  /** Where image bytes live (disk or S3-compatible); `migrate-data --images-to` copies between two. */
+  readonly imageStore: ImageStore;
 
   private constructor(
     readonly db: Driver,
     target: string,
     options: ImageOptions,
+    /** The shop's currency and whether prices include tax (docs/COMMERCE.md). */
+    readonly shop: ShopSettings,
   ) {
     this.customers = new CustomerService(db);
-    this.catalog = new CatalogService(db);
+    this.catalog = new CatalogService(db, shop.currency);
     this.inventory = new InventoryService(db);
-    this.cart = new CartService(db);
-    this.orders = new OrderService(db);
+    this.cart = new CartService(db, shop.currency);
+    this.orders = new OrderService(db, shop);
     this.reports = new ReportService(db);
     this.catalogCache = new CatalogCache(db);
-    this.searchService = new SearchService(db, this.catalogCache);
+    this.searchService = new SearchService(db, this.catalogCache, shop.currency);
     this.reviews = new ReviewService(db);
     this.priceHistory = new PriceHistoryService(db);
-    this.promotions = new PromotionService(db, this.cart);
-    this.images = new ImageService(db, imageStoreFor(target, options), options.maxImageBytes);
+    this.promotions = new PromotionService(db, shop);
+    this.imageStore = imageStoreFor(target, options);
+    this.images = new ImageService(db, this.imageStore, options.maxImageBytes);
     this.addresses = new AddressService(db);
     this.shipping = new ShippingService(db);
     this.taxes = new TaxService(db);
@@ -70,22 +90,26 @@ export class EcommercePlatform {
 
   /**
    * Opens (creating and migrating as needed) `./data/store.db`, an SQLite path, `:memory:`,
-   * or a `postgres://` URL.
+   * or a `postgres://` URL. `currency` (default SHOP_CURRENCY, else the shop's stored one, else
+   * USD) is stored on the first open; another one later is refused (ConflictError).
    */
-  static async open(target: string = DEFAULT_DATABASE, options: OpenOptions & ImageOptions = {}): Promise<EcommercePlatform> {
-    const db = openDriver(target, options);
+  static async open(target: string = DEFAULT_DATABASE, options: OpenOptions & ImageOptions & ShopOptions = {}): Promise<EcommercePlatform> {
+    const db = await openDriver(target, options);
+    let shop: ShopSettings;
     try {
-      if (db instanceof PostgresDriver) await db.ensureSchema();
+      if (db.dialect === 'postgres') await (db as PostgresDriver).ensureSchema();
       await migrate(db);
+      shop = await loadShopSettings(db, { currency: options.currency, pricesIncludeTax: options.pricesIncludeTax });
     } catch (e) {
       await db.close();
       throw e;
     }
-    return new EcommercePlatform(db, target, options);
+    return new EcommercePlatform(db, target, options, shop);
   }
 
-  close(): Promise<void> {
-    return this.db.close();
+  async close(): Promise<void> {
+    await this.imageStore.close?.();
+    await this.db.close();
   }
 
   // Customers
@@ -105,6 +129,20 @@ export class EcommercePlatform {
   }
   getProduct(productId: number): Promise<Product | null> {
     return this.catalog.getProduct(productId);
+  }
+  addVariant(productId: number, input: NewVariant): Promise<Variant> {
+    return this.catalog.addVariant(productId, input);
+  }
+  getVariant(variantId: number): Promise<Variant | null> {
+    return this.catalog.getVariant(variantId);
+  }
+  /** SKU, options, price, weight; stock changes go through updateVariantStock (the ledger). */
+  updateVariant(variantId: number, patch: VariantPatch): Promise<Variant> {
+    return this.catalog.updateVariant(variantId, patch);
+  }
+  /** Returns the variant's new stock. */
+  updateVariantStock(variantId: number, quantityDelta: number, reason?: string): Promise<number> {
+    return this.inventory.updateVariantStock(variantId, quantityDelta, reason);
   }
   /** The product with `lowestPrice30d`: the lowest price of the 30 days before the current reduction (EU Omnibus rule). */
   async getProductDetail(productId: number): Promise<ProductDetail | null> {
@@ -179,28 +217,44 @@ export class EcommercePlatform {
     return this.catalog.lowStock(threshold);
   }
 
-  // Cart
-  addToCart(customerId: number, productId: number, quantity = 1): Promise<void> {
-    return this.cart.add(customerId, productId, quantity);
+  // Cart: a customer's (by id) or a guest's ({ guestToken })
+  /** A new guest cart; keep the token, only its hash is stored. */
+  createGuestCart(): Promise<{ token: string }> {
+    return this.cart.createGuest();
   }
-  removeFromCart(customerId: number, productId: number, quantity?: number): Promise<void> {
-    return this.cart.remove(customerId, productId, quantity);
+  /** `variantId` is required for a product with several variants. */
+  addToCart(owner: CartOwner, productId: number, quantity = 1, options?: LineOptions): Promise<void> {
+    return this.cart.add(owner, productId, quantity, options);
   }
-  getCart(customerId: number): Promise<CartItem[]> {
-    return this.cart.get(customerId);
+  setCartQuantity(owner: CartOwner, productId: number, quantity: number, options?: LineOptions): Promise<void> {
+    return this.cart.setQuantity(owner, productId, quantity, options);
   }
-  clearCart(customerId: number): Promise<void> {
-    return this.cart.clear(customerId);
+  removeFromCart(owner: CartOwner, productId: number, quantity?: number, options?: LineOptions): Promise<void> {
+    return this.cart.remove(owner, productId, quantity, options);
   }
-  /** The cart with subtotal, the applied code's discount and the total. */
-  getCartSummary(customerId: number): Promise<CartSummary> {
-    return this.promotions.cartSummary(customerId);
+  getCart(owner: CartOwner): Promise<CartItem[]> {
+    return this.cart.get(owner);
   }
-  applyDiscount(customerId: number, code: string): Promise<CartSummary> {
-    return this.promotions.applyToCart(customerId, code);
+  clearCart(owner: CartOwner): Promise<void> {
+    return this.cart.clear(owner);
   }
-  removeDiscount(customerId: number): Promise<CartSummary> {
-    return this.promotions.removeFromCart(customerId);
+  /** Login or registration with a guest cart: its lines join the customer's (capped by stock). */
+  mergeGuestCart(guestToken: string, customerId: number): Promise<void> {
+    return this.cart.merge(guestToken, customerId);
+  }
+  /** The cart with subtotal and the applied code's discount; with a destination also shipping, tax and total as checkout computes them. */
+  getCartSummary(owner: CartOwner, destination: Destination = {}): Promise<CartSummary> {
+    return this.promotions.cartSummary(owner, destination);
+  }
+  /** The methods that ship this cart to `country`, priced for its subtotal after discount. */
+  getCartShippingMethods(owner: CartOwner, country: string): Promise<ShippingQuote[]> {
+    return cartShippingMethods(this.db, owner, country, this.shop);
+  }
+  applyDiscount(owner: CartOwner, code: string): Promise<CartSummary> {
+    return this.promotions.applyToCart(owner, code);
+  }
+  removeDiscount(owner: CartOwner): Promise<CartSummary> {
+    return this.promotions.removeFromCart(owner);
   }
 
   // Discount codes (admin)
@@ -256,8 +310,16 @@ export class EcommercePlatform {
   createOrder(customerId: number, options: CreateOrderOptions = {}): Promise<number> {
     return this.orders.create(customerId, options);
   }
+  /** Checks out an account's or a guest's cart; a guest gets the order's access token (shown once). */
+  checkout(owner: CartOwner, options: CheckoutOptions = {}): Promise<CheckoutResult> {
+    return this.orders.checkout(owner, options);
+  }
   getOrder(orderId: number): Promise<Order | null> {
     return this.orders.get(orderId);
+  }
+  /** A guest order by its access token; null for a wrong token, exactly as for a missing order. */
+  getGuestOrder(orderId: number, accessToken: string): Promise<Order | null> {
+    return this.orders.getByAccessToken(orderId, accessToken);
   }
   updateOrderStatus(orderId: number, status: OrderStatus): Promise<Order> {
     return this.orders.updateStatus(orderId, status);

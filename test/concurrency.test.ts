@@ -1,9 +1,9 @@
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EcommercePlatform, InsufficientStockError } from '../src/index.js';
 import { backends, openFresh } from './backends.js';
 import { assertLedgerInvariant } from './invariants.js';
+import { raceProcesses } from './processes.js';
 
 describe.each(backends)('concurrency on $name', (backend) => {
   let platform: EcommercePlatform;
@@ -37,19 +37,9 @@ describe.each(backends)('concurrency on $name', (backend) => {
     for (let i = 0; i < 200; i++) customers.push(await platform.createCustomer({ email: `p${i}@example.com`, name: `P ${i}` }));
     for (const c of customers) await platform.addToCart(c, productId, 1);
     const worker = fileURLToPath(new URL('./race-worker.ts', import.meta.url));
-    const outcomes = await Promise.all(
-      [0, 1, 2, 3].map(
-        (w) =>
-          new Promise<{ ok: number; insufficient: number; other: string[] }>((resolve, reject) => {
-            const child = fork(worker, [url, JSON.stringify(customers.filter((_, i) => i % 4 === w))], {
-              execArgv: ['--import', 'tsx'],
-              stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-            });
-            child.on('message', (m) => resolve(m as { ok: number; insufficient: number; other: string[] }));
-            child.on('error', reject);
-            child.on('exit', (code) => code !== 0 && reject(new Error(`worker exited with ${code}`)));
-          }),
-      ),
+    const outcomes = await raceProcesses<{ ok: number; insufficient: number; other: string[] }>(
+      worker,
+      [0, 1, 2, 3].map((w) => [url, JSON.stringify(customers.filter((_, i) => i % 4 === w))]),
     );
     const total = outcomes.reduce((a, o) => ({ ok: a.ok + o.ok, insufficient: a.insufficient + o.insufficient, other: [...a.other, ...o.other] }), {
       ok: 0,

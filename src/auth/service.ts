@@ -1,7 +1,7 @@
 import { ConflictError, StorekeeperError, ValidationError } from '../errors.js';
 import type { Driver, Executor } from '../db/driver.js';
 import { isUniqueViolation, now } from '../db/sql.js';
-import { toCustomer, type Customer, type CustomerRow } from '../customers/service.js';
+import { claimOrInsertCustomer, toCustomer, type Customer, type CustomerRow } from '../customers/service.js';
 import * as v from '../validate.js';
 import { costOf, decoyHash, DEFAULT_SCRYPT_COST, hashPassword, verifyPassword } from './password.js';
 import { hashToken, newToken } from './tokens.js';
@@ -43,7 +43,7 @@ export interface AuthOptions {
   scryptCost?: number;
   /**
    * A session unused for this long ends (default 24 hours), within its lifetime: each use (at most
-   * once a minute) moves its expiry to now + idle, never past created + sessionTtlMs.
+   * every five minutes) moves its expiry to now + idle, never past created + sessionTtlMs.
    */
   sessionIdleMs?: number;
 }
@@ -117,12 +117,9 @@ export class AuthService {
     const token = newToken();
     try {
       return await this.db.transaction(async (tx) => {
-        if (await tx.get('SELECT id FROM customers WHERE email = ?', [email])) throw emailTaken(email);
         const at = now();
-        const row = await tx.get<CustomerRow>(
-          'INSERT INTO customers (email, name, address, phone, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id, email, name, address, phone, created_at',
-          [email, name, address, phone, at],
-        );
+        const row = await claimOrInsertCustomer(tx, { email, name, address, phone }, at);
+        if (!row) throw emailTaken(email);
         await tx.run('INSERT INTO accounts (customer_id, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [
           row!.id,
           hash,
@@ -197,7 +194,7 @@ export class AuthService {
 
   /**
    * The session behind a token, or null when unknown, expired or idle too long. One indexed read;
-   * a use a minute (or a tenth of the idle time) after the last slide also slides the idle expiry (a non-durable write).
+   * a use five minutes (or a tenth of the idle time) after the last slide also slides the idle expiry (a non-durable write).
    */
   async authenticate(token: string): Promise<Session | null> {
     const tokenHash = hashToken(token);
@@ -205,7 +202,7 @@ export class AuthService {
     const at = Date.now();
     if (!row || Date.parse(row.expires_at) <= at) return null;
     const next = this.expiryFrom(Date.parse(row.created_at), at);
-    if (Date.parse(next) - Date.parse(row.expires_at) >= Math.min(60_000, this.sessionIdleMs / 10)) {
+    if (Date.parse(next) - Date.parse(row.expires_at) >= Math.min(5 * 60_000, this.sessionIdleMs / 10)) {
       await this.db.transaction((tx) => tx.run('UPDATE sessions SET expires_at = ? WHERE token_hash = ? AND expires_at < ?', [next, tokenHash, next]), {
         durable: false,
       });

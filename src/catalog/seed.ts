@@ -127,16 +127,25 @@ const SQLITE_INSERT_PRODUCTS = `INSERT INTO products (name, description, price_c
     json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]'), json_extract(value, '$[6]')
   FROM json_each(?) ORDER BY key
   RETURNING id, stock, created_at`;
-const SQLITE_INSERT_MOVEMENTS = `INSERT INTO inventory_movements (product_id, delta, reason, order_id, created_at)
-  SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), 'initial stock', NULL, json_extract(value, '$[2]')
+const SQLITE_INSERT_VARIANTS = `INSERT INTO product_variants (product_id, sku, title, option_values, price_cents, stock, weight_grams, is_default, created_at, updated_at)
+  SELECT json_extract(value, '$[0]'), NULL, 'Default', '{}', NULL, json_extract(value, '$[1]'), NULL, 1, json_extract(value, '$[2]'), json_extract(value, '$[2]')
+  FROM json_each(?) ORDER BY key
+  RETURNING id, product_id, stock, created_at`;
+const SQLITE_INSERT_MOVEMENTS = `INSERT INTO inventory_movements (product_id, variant_id, delta, reason, order_id, created_at)
+  SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), 'initial stock', NULL, json_extract(value, '$[3]')
   FROM json_each(?)`;
 const PG_INSERT_PRODUCTS = `INSERT INTO products (name, description, price_cents, stock, category, image_url, created_at, updated_at)
   SELECT name, description, price_cents, stock, category, image_url, created_at, created_at
   FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[])
     AS t(name, description, price_cents, stock, category, image_url, created_at)
   RETURNING id, stock, created_at`;
-const PG_INSERT_MOVEMENTS = `INSERT INTO inventory_movements (product_id, delta, reason, order_id, created_at)
-  SELECT product_id, delta, 'initial stock', NULL, created_at FROM unnest(?::bigint[], ?::bigint[], ?::text[]) AS t(product_id, delta, created_at)`;
+const PG_INSERT_VARIANTS = `INSERT INTO product_variants (product_id, sku, title, option_values, price_cents, stock, weight_grams, is_default, created_at, updated_at)
+  SELECT product_id, NULL, 'Default', '{}', NULL, stock, NULL, 1, created_at, created_at
+  FROM unnest(?::bigint[], ?::bigint[], ?::text[]) AS t(product_id, stock, created_at)
+  RETURNING id, product_id, stock, created_at`;
+const PG_INSERT_MOVEMENTS = `INSERT INTO inventory_movements (product_id, variant_id, delta, reason, order_id, created_at)
+  SELECT product_id, variant_id, delta, 'initial stock', NULL, created_at
+  FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::text[]) AS t(product_id, variant_id, delta, created_at)`;
 
 /**
  * Writes many products in one statement, each with its 'initial stock' ledger movement (so stock
@@ -162,12 +171,18 @@ export async function insertProductBatch(tx: Executor, rows: readonly SeedProduc
       rows.map((r) => r.createdAt),
     ]);
   }
-  const stocked = inserted.filter((r) => r.stock > 0);
+  // Each product's default variant carries its stock; the ledger rows name the variant.
+  type Variant = { id: number; product_id: number; stock: number; created_at: string };
+  const variants =
+    tx.dialect === 'sqlite'
+      ? await tx.all<Variant>(SQLITE_INSERT_VARIANTS, [JSON.stringify(inserted.map((r) => [r.id, r.stock, r.created_at]))])
+      : await tx.all<Variant>(PG_INSERT_VARIANTS, [inserted.map((r) => r.id), inserted.map((r) => r.stock), inserted.map((r) => r.created_at)]);
+  const stocked = variants.filter((r) => r.stock > 0);
   if (stocked.length > 0) {
     if (tx.dialect === 'sqlite') {
-      await tx.run(SQLITE_INSERT_MOVEMENTS, [JSON.stringify(stocked.map((r) => [r.id, r.stock, r.created_at]))]);
+      await tx.run(SQLITE_INSERT_MOVEMENTS, [JSON.stringify(stocked.map((r) => [r.product_id, r.id, r.stock, r.created_at]))]);
     } else {
-      await tx.run(PG_INSERT_MOVEMENTS, [stocked.map((r) => r.id), stocked.map((r) => r.stock), stocked.map((r) => r.created_at)]);
+      await tx.run(PG_INSERT_MOVEMENTS, [stocked.map((r) => r.product_id), stocked.map((r) => r.id), stocked.map((r) => r.stock), stocked.map((r) => r.created_at)]);
     }
   }
   return inserted.map((r) => r.id);

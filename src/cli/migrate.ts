@@ -17,7 +17,7 @@ export function register(program: Command): void {
     .action(
       action(async (flags: { db?: string }) => {
         const target = flags.db ?? defaultDatabase();
-        const driver = openDriver(target);
+        const driver = await openDriver(target);
         try {
           if (driver instanceof PostgresDriver) await driver.ensureSchema();
           const before = await schemaVersion(driver).catch(() => 0);

@@ -1,7 +1,17 @@
 import type { Command } from 'commander';
-import { runCluster } from '../http/cluster.js';
-import { startServer } from '../http/server.js';
 import { action, DB_OPTION_HELP, nonNegativeInteger, positiveInteger } from './common.js';
+
+/** The server's packages are optional dependencies (docs/INTEGRATION.md): loaded here, only to serve. */
+async function loadServer() {
+  try {
+    const [{ runCluster }, { startServer }] = await Promise.all([import('../http/cluster.js'), import('../http/server.js')]);
+    return { runCluster, startServer };
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw e;
+    throw new Error(`The HTTP server needs storekeeper's optional dependencies (${(e as Error).message}); install without --omit=optional`, { cause: e });
+  }
+}
 
 interface ServeFlags {
   host?: string;
@@ -33,12 +43,15 @@ Environment:
   TRUST_PROXY=true          take the client IP from X-Forwarded-For (behind a proxy)
   COOKIE_SECURE=true        mark the session cookie Secure (default when NODE_ENV=production)
   CLEANUP_INTERVAL_MS       how often the cluster deletes expired sessions (default 600000)
+  IMAGE_STORE               image directory or s3://bucket/prefix (S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION)
+  IMAGE_PUBLIC_URL          where browsers fetch images, e.g. a CDN (default the server's /images/)
 
 Production, several processes and moving from SQLite to PostgreSQL: docs/DEPLOY.md`,
     )
     .action(
       action(async (flags: ServeFlags) => {
         const options = { host: flags.host, port: flags.port, databaseUrl: flags.db };
+        const { runCluster, startServer } = await loadServer();
         if (flags.workers !== undefined) await runCluster({ ...options, workers: flags.workers });
         else await startServer(options);
       }),

@@ -59,6 +59,35 @@ export async function lockCustomer(tx: Executor, customerId: number): Promise<bo
   return (await tx.get(sql, [customerId])) !== undefined;
 }
 
+/**
+ * A new customer, or the guest row a guest checkout left for this email (docs/COMMERCE.md): it is
+ * claimed, taking the new name and contact details. Undefined when the email belongs to a customer.
+ * The guest's orders show in the history only once the email is confirmed.
+ */
+export async function claimOrInsertCustomer(
+  tx: Executor,
+  c: { email: string; name: string; address: string | null; phone: string | null },
+  at: string,
+): Promise<{ id: number; email: string; name: string; address: string | null; phone: string | null; created_at: string } | undefined> {
+  const existing = await tx.get<{ id: number; guest: number }>('SELECT id, guest FROM customers WHERE email = ?', [c.email]);
+  if (existing && existing.guest !== 1) return undefined;
+  if (existing) {
+    return tx.get('UPDATE customers SET name = ?, address = ?, phone = ?, guest = 0 WHERE id = ? RETURNING id, email, name, address, phone, created_at', [
+      c.name,
+      c.address,
+      c.phone,
+      existing.id,
+    ]);
+  }
+  return tx.get('INSERT INTO customers (email, name, address, phone, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id, email, name, address, phone, created_at', [
+    c.email,
+    c.name,
+    c.address,
+    c.phone,
+    at,
+  ]);
+}
+
 export class CustomerService {
   constructor(private readonly db: Driver) {}
 
@@ -70,12 +99,9 @@ export class CustomerService {
     const phone = v.optionalText(r.phone, 'phone', 50);
     try {
       return await this.db.transaction(async (tx) => {
-        if (await tx.get('SELECT id FROM customers WHERE email = ?', [email])) throw duplicateEmail(email);
-        const row = await tx.get<{ id: number }>(
-          'INSERT INTO customers (email, name, address, phone, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id',
-          [email, name, address, phone, now()],
-        );
-        return row!.id;
+        const row = await claimOrInsertCustomer(tx, { email, name, address, phone }, now());
+        if (!row) throw duplicateEmail(email);
+        return row.id;
       });
     } catch (e) {
       if (isUniqueViolation(e)) throw duplicateEmail(email);

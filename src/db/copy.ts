@@ -84,7 +84,7 @@ async function openSource(from: string): Promise<Driver> {
     const file = from.startsWith('sqlite:') ? from.slice('sqlite:'.length).replace(/^\/\//, '') : from;
     if (file === ':memory:' || !existsSync(file)) throw new ValidationError(`Source database ${from} does not exist`, [{ path: 'from', message: 'does not exist' }]);
   }
-  const driver = openDriver(from);
+  const driver = await openDriver(from);
   try {
     const known = await driver.all<{ n: number }>(
       driver.dialect === 'sqlite'
@@ -106,7 +106,7 @@ async function openSource(from: string): Promise<Driver> {
 }
 
 async function openTarget(to: string): Promise<Driver> {
-  const driver = openDriver(to);
+  const driver = await openDriver(to);
   try {
     if (driver instanceof PostgresDriver) await driver.ensureSchema();
     await migrate(driver);

@@ -33,6 +33,8 @@ export interface Driver extends Executor {
   transaction<T>(fn: (tx: Executor) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Runs one statement that provably cannot write; throws ValidationError otherwise. */
   readOnlyQuery(sql: string, params?: Params): Promise<Row[]>;
+  /** Set when the driver has stopped writing after a storage failure (SQLite fsync/I/O error); /readyz reports it. */
+  healthError?(): Error | undefined;
   close(): Promise<void>;
 }
 

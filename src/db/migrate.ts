@@ -10,7 +10,10 @@ const now = () => new Date().toISOString();
  */
 export async function migrate(driver: Driver, target?: number, list: Migration[] = allMigrations): Promise<number> {
   await driver.transaction(async (tx) => {
-    if (tx.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(7468, 1)');
+    if (tx.dialect === 'postgres') {
+      await tx.run('SET LOCAL lock_timeout = 0');
+      await tx.run('SELECT pg_advisory_xact_lock(7468, 1)');
+    }
     await tx.run(`CREATE TABLE IF NOT EXISTS storekeeper_migrations (
       version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
   });
@@ -18,7 +21,12 @@ export async function migrate(driver: Driver, target?: number, list: Migration[]
   for (const m of list) {
     if (m.version > goal) break;
     await driver.transaction(async (tx) => {
-      if (tx.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(7468, 1)');
+      if (tx.dialect === 'postgres') {
+        // Another process may be migrating, and DDL on a big table may take long: no timeouts here.
+        await tx.run('SET LOCAL lock_timeout = 0');
+        await tx.run('SET LOCAL statement_timeout = 0');
+        await tx.run('SELECT pg_advisory_xact_lock(7468, 1)');
+      }
       const done = await tx.get('SELECT version FROM storekeeper_migrations WHERE version = ?', [m.version]);
       if (done) return;
       for (const statement of m.up(tx.dialect)) await tx.run(statement);

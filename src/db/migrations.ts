@@ -3,6 +3,7 @@ import { accounts } from './migrations/002_accounts.js';
 import { search } from './migrations/003_search.js';
 import { shopping } from './migrations/004_shopping.js';
 import { jobs } from './migrations/005_jobs.js';
+import { commerce } from './migrations/006_commerce.js';
 import { rates } from './migrations/007_rates.js';
 import { staff } from './migrations/011_staff.js';
 import type { Migration } from './migrations/types.js';
@@ -13,6 +14,6 @@ export type { Migration } from './migrations/types.js';
  * Versioned migrations, one file each under migrations/. Opening a database applies the ones it
  * lacks, in order. Never edit a released migration: add the next file and list it here.
  */
-export const migrations: Migration[] = [core, accounts, search, shopping, jobs, rates, staff];
+export const migrations: Migration[] = [core, accounts, search, shopping, jobs, commerce, rates, staff];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

@@ -1,6 +1,6 @@
 import type { Driver } from './driver.js';
-import { PostgresDriver, type PostgresOptions } from './postgres.js';
-import { SqliteDriver, type SqliteOptions } from './sqlite.js';
+import type { PostgresOptions } from './postgres.js';
+import type { SqliteOptions } from './sqlite.js';
 
 export const DEFAULT_DATABASE = './data/store.db';
 
@@ -10,9 +10,16 @@ export function isPostgresUrl(target: string): boolean {
   return /^postgres(ql)?:\/\//i.test(target);
 }
 
-/** `postgres://…` selects PostgreSQL; anything else is an SQLite file path (or `:memory:`, or `sqlite:path`). */
-export function openDriver(target: string = DEFAULT_DATABASE, options: OpenOptions = {}): Driver {
-  if (isPostgresUrl(target)) return new PostgresDriver(target, options);
+/**
+ * `postgres://…` selects PostgreSQL; anything else is an SQLite file path (or `:memory:`, or `sqlite:path`).
+ * Each driver (and its client library) is loaded only when used: an SQLite shop never loads `pg`.
+ */
+export async function openDriver(target: string = DEFAULT_DATABASE, options: OpenOptions = {}): Promise<Driver> {
+  if (isPostgresUrl(target)) {
+    const { PostgresDriver } = await import('./postgres.js');
+    return new PostgresDriver(target, options);
+  }
+  const { SqliteDriver } = await import('./sqlite.js');
   const file = target.startsWith('sqlite:') ? target.slice('sqlite:'.length).replace(/^\/\//, '') : target;
   return new SqliteDriver(file, options);
 }

@@ -11,6 +11,17 @@ export interface PostgresOptions {
   poolMax?: number;
   /** Schema to use (created if missing); tests use one schema each. */
   schema?: string;
+  /** Longest wait for a pooled connection before a BusyError (default PG_CONNECT_TIMEOUT_MS or 10 s). */
+  connectTimeoutMs?: number;
+  /** Longest wait for a row or table lock before a BusyError (default PG_LOCK_TIMEOUT_MS or 5 s; 0 = none). */
+  lockTimeoutMs?: number;
+  /** Longest run of one statement before a BusyError (default PG_STATEMENT_TIMEOUT_MS or 60 s; 0 = none). */
+  statementTimeoutMs?: number;
+  /**
+   * For fault tests: runs inside every write transaction just before COMMIT, on its connection,
+   * with the attempt number (0 first); an error it raises is handled like the body's own.
+   */
+  beforeCommit?: (tx: Executor, attempt: number) => Promise<void>;
 }
 
 const placeholderCache = new Map<string, string>();
@@ -61,6 +72,20 @@ class PgExecutor implements Executor {
 /** SQLSTATEs worth retrying the whole transaction for. */
 const RETRYABLE = new Set(['40001', '40P01']);
 
+function envMs(name: string, fallback: number): number {
+  const n = Number(process.env[name] ?? '');
+  return process.env[name] !== undefined && process.env[name] !== '' && Number.isSafeInteger(n) && n >= 0 ? n : fallback;
+}
+
+/** A timeout (lock, statement, pool) as the engine's 503 `busy`; anything else unchanged. */
+function asBusy(e: unknown): unknown {
+  const code = (e as { code?: string } | null)?.code;
+  if (code === '55P03') return new BusyError('A lock was held for longer than the lock timeout; try again');
+  if (code === '57014') return new BusyError('A statement ran for longer than the statement timeout; try again');
+  if (e instanceof Error && /timeout exceeded when trying to connect/i.test(e.message)) return new BusyError('No database connection became free in time; try again');
+  return e;
+}
+
 /**
  * PostgreSQL backend: a pg pool, READ COMMITTED transactions. Stock is taken by conditional
  * UPDATE … WHERE stock >= ? so no read-modify-write race exists; rows are touched in id order to
@@ -71,6 +96,7 @@ export class PostgresDriver implements Driver {
   readonly pool: pg.Pool;
   readonly schema: string | undefined;
   private readonly exec: PgExecutor;
+  private readonly beforeCommit: PostgresOptions['beforeCommit'];
 
   constructor(
     readonly url: string,
@@ -82,15 +108,21 @@ export class PostgresDriver implements Driver {
     parsed.searchParams.delete('schema');
     if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`Invalid schema name: ${schema}`);
     this.schema = schema;
+    const lockMs = options.lockTimeoutMs ?? envMs('PG_LOCK_TIMEOUT_MS', 5000);
+    const statementMs = options.statementTimeoutMs ?? envMs('PG_STATEMENT_TIMEOUT_MS', 60_000);
+    // Session settings sent at connect: no round trip per transaction.
+    const settings = [...(schema ? [`-c search_path=${schema}`] : []), `-c lock_timeout=${lockMs}`, `-c statement_timeout=${statementMs}`];
     this.pool = new pg.Pool({
       connectionString: parsed.toString(),
       max: options.poolMax ?? Number(process.env.PGPOOL_MAX ?? 10),
-      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+      connectionTimeoutMillis: options.connectTimeoutMs ?? envMs('PG_CONNECT_TIMEOUT_MS', 10_000),
+      options: settings.join(' '),
     });
     this.pool.on('error', () => {
       /* an idle client died; the pool replaces it */
     });
     this.exec = new PgExecutor(this.pool);
+    this.beforeCommit = options.beforeCommit;
   }
 
   private inFlight = 0;
@@ -102,6 +134,8 @@ export class PostgresDriver implements Driver {
     this.inFlight++;
     try {
       return await work();
+    } catch (e) {
+      throw asBusy(e);
     } finally {
       this.inFlight--;
     }
@@ -129,7 +163,9 @@ export class PostgresDriver implements Driver {
         await client.query('BEGIN');
         // The Postgres twin of SQLite's NORMAL commit for non-durable calls (cart edits).
         if (options.durable === false) await client.query('SET LOCAL synchronous_commit = off');
-        const result = await fn(new PgExecutor(client));
+        const tx = new PgExecutor(client);
+        const result = await fn(tx);
+        await this.beforeCommit?.(tx, attempt);
         await client.query('COMMIT');
         return result;
       } catch (e) {

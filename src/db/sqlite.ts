@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
-import { closeSync, fsync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, fsync as nodeFsync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { BusyError } from '../errors.js';
+import { BusyError, OutcomeUnknownError } from '../errors.js';
 import { assertLooksReadOnly, readOnlyRefusal, type Driver, type Executor, type Params, type Row, type TransactionOptions } from './driver.js';
 
 export type SqliteDurability = 'power-cut-safe' | 'crash-safe-only';
@@ -18,7 +18,12 @@ export interface SqliteOptions {
   busyTimeoutMs?: number;
   /** Most calls that share one commit. */
   maxBatch?: number;
+  /** For fault tests: replaces fs.fsync of the WAL (to slow it down or make it fail). */
+  fsync?: (fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => void;
 }
+
+/** Transaction control belongs to the driver: a body that ran one would end or corrupt the batch. */
+const TRANSACTION_CONTROL = /^\s*(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b/i;
 
 interface Job {
   fn: (tx: Executor) => Promise<unknown>;
@@ -36,13 +41,26 @@ class Connection implements Executor {
   private readonly cache = new Map<string, Statement>();
   constructor(readonly db: SqliteDatabase) {}
 
+  /** Refuses BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE from transaction bodies (the driver's own use `control`). */
+  guarded = false;
+
   statement(sql: string): Statement {
     let stmt = this.cache.get(sql);
     if (!stmt) {
+      if (this.guarded && TRANSACTION_CONTROL.test(sql)) throw new Error(`A transaction body may not run transaction control: ${sql.slice(0, 40)}`);
       stmt = this.db.prepare(sql);
       this.cache.set(sql, stmt);
     }
     return stmt;
+  }
+  private readonly controls = new Map<string, Statement>();
+  control(sql: string): void {
+    let stmt = this.controls.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.controls.set(sql, stmt);
+    }
+    stmt.run();
   }
   allSync<T>(sql: string, params: Params = []): T[] {
     return this.statement(sql).all(...params) as T[];
@@ -79,6 +97,12 @@ class Connection implements Executor {
   }
 }
 
+/** SQLITE_IOERR and its extended codes, SQLITE_CORRUPT: the file's state is no longer known. */
+function isIoError(e: unknown): boolean {
+  const code = (e as { code?: string } | null)?.code ?? '';
+  return code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CORRUPT');
+}
+
 function isBusy(e: unknown): boolean {
   const code = (e as { code?: string } | null)?.code;
   return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
@@ -112,8 +136,13 @@ export class SqliteDriver implements Driver {
   /** Power-cut-safe file database: durable batches wait for an fsync of the WAL (flushWal). */
   private readonly syncWal: boolean;
   private walFd: number | undefined;
+  private readonly walPath: string | undefined;
   private syncing = false;
   private awaitingSync: Array<(syncError?: Error) => void> = [];
+  private readonly fsync: NonNullable<SqliteOptions['fsync']>;
+  private readonly busyTimeoutMs: number;
+  /** Set by an fsync failure or an I/O error: every later write is refused with it (fail closed). */
+  private failure: OutcomeUnknownError | undefined;
 
   constructor(
     readonly filename: string,
@@ -122,8 +151,11 @@ export class SqliteDriver implements Driver {
     const memory = filename === ':memory:' || filename === '';
     if (!memory) mkdirSync(dirname(filename), { recursive: true });
     const busy = options.busyTimeoutMs ?? 5000;
+    this.busyTimeoutMs = busy;
     this.maxBatch = options.maxBatch ?? 256;
+    this.fsync = options.fsync ?? nodeFsync;
     const w = new Database(filename);
+    // Opening (switching to WAL) waits in SQLite's busy handler, once; see the reset below.
     w.pragma(`busy_timeout = ${busy}`);
     if (!memory) w.pragma('journal_mode = WAL');
     this.syncWal = !memory && options.durability !== 'crash-safe-only';
@@ -132,7 +164,13 @@ export class SqliteDriver implements Driver {
     w.pragma('foreign_keys = ON');
     // Savepoint sub-journals (one per call in a batch) stay in memory rather than temp files.
     w.pragma('temp_store = MEMORY');
+    // From here on 0: a busy write lock is waited for in begin(), asynchronously, since SQLite's
+    // own wait would block the event loop for up to busy_timeout per attempt.
+    w.pragma('busy_timeout = 0');
     this.writer = new Connection(w);
+    this.writer.guarded = true;
+    // The WAL sits next to the file SQLite actually opened (symlinks and relative paths resolved).
+    this.walPath = memory ? undefined : `${(w.prepare("SELECT file FROM pragma_database_list WHERE name = 'main'").get() as { file: string }).file}-wal`;
     if (memory) {
       this.reader = this.writer;
       this.analyst = undefined;
@@ -159,8 +197,14 @@ export class SqliteDriver implements Driver {
     return this.transaction((tx) => tx.run(sql, params));
   }
 
+  /** Why writes are refused (an fsync or I/O failure), for /readyz; undefined while healthy. */
+  healthError(): Error | undefined {
+    return this.failure;
+  }
+
   transaction<T>(fn: (tx: Executor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     if (this.closed) return Promise.reject(new Error('The database is closed'));
+    if (this.failure) return Promise.reject(this.failure);
     const durable = options.durable !== false;
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, durable, resolve: resolve as (v: unknown) => void, reject, ran: false, ok: false, value: undefined });
@@ -177,6 +221,10 @@ export class SqliteDriver implements Driver {
       while (this.queue.length > 0) {
         const batch = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch);
         this.queue = this.queue.length <= this.maxBatch ? [] : this.queue.slice(this.maxBatch);
+        if (this.failure) {
+          for (const job of batch) job.reject(this.failure);
+          continue;
+        }
         await this.runBatch(batch);
         if (this.queue.length === 0) await new Promise((r) => setImmediate(r));
       }
@@ -185,16 +233,28 @@ export class SqliteDriver implements Driver {
     }
   }
 
+  /** BEGIN IMMEDIATE, retried with backoff off the event loop while another process holds the lock. */
   private async begin(): Promise<void> {
+    const deadline = performance.now() + this.busyTimeoutMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        this.writer.runSync('BEGIN IMMEDIATE');
+        this.writer.control('BEGIN IMMEDIATE');
         return;
       } catch (e) {
-        if (!isBusy(e) || attempt >= 20) throw isBusy(e) ? new BusyError() : e;
-        await sleep(Math.min(200, 5 * 2 ** attempt) * (0.5 + Math.random()));
+        if (!isBusy(e)) throw e;
+        if (performance.now() >= deadline) throw new BusyError();
+        await sleep(Math.min(100, 1 * 2 ** attempt) * (0.5 + Math.random()));
       }
     }
+  }
+
+  /** An I/O error (or a failed fsync) may have cost dirty pages: stop writing rather than go on. */
+  private failClosed(cause: unknown): OutcomeUnknownError {
+    this.failure ??= new OutcomeUnknownError(
+      'The database had a storage error; writes are stopped until the server is restarted, and the outcome of the last writes is unknown',
+      cause,
+    );
+    return this.failure;
   }
 
   /**
@@ -211,13 +271,18 @@ export class SqliteDriver implements Driver {
     const waiting = this.awaitingSync;
     this.awaitingSync = [];
     this.syncing = true;
-    this.walFd ??= openSync(`${this.filename}-wal`, 'r');
     this.stats.fsyncs++;
-    fsync(this.walFd, (err) => {
+    const done = (err: Error | null) => {
       this.syncing = false;
-      for (const settle of waiting) settle(err ?? undefined);
+      for (const settle of waiting) settle(err ? this.failClosed(err) : undefined);
       this.flushWal();
-    });
+    };
+    try {
+      this.walFd ??= openSync(this.walPath!, 'r');
+      this.fsync(this.walFd, done);
+    } catch (e) {
+      done(e as Error);
+    }
   }
 
   private async runBatch(batch: Job[]): Promise<void> {
@@ -229,41 +294,61 @@ export class SqliteDriver implements Driver {
     try {
       await this.begin();
     } catch (e) {
+      if (isIoError(e)) this.failClosed(e);
       for (const job of batch) job.reject(e);
       return;
     }
     let fatal: unknown;
-    for (const job of batch) {
-      w.runSync('SAVEPOINT call');
-      job.ran = true;
-      try {
-        job.value = await job.fn(w);
-        job.ok = true;
-        w.runSync('RELEASE call');
-      } catch (e) {
-        job.value = e;
-        if (!w.db.inTransaction) {
-          // SQLite rolled the whole transaction back (e.g. disk full): nothing in this batch committed.
-          fatal = e;
-          break;
+    // True when the batch's fate is not known (an I/O error, or a rollback that failed).
+    let unknown = false;
+    try {
+      for (const job of batch) {
+        w.control('SAVEPOINT call');
+        job.ran = true;
+        try {
+          job.value = await job.fn(w);
+          job.ok = true;
+        } catch (e) {
+          job.value = e;
         }
-        w.runSync('ROLLBACK TO call');
-        w.runSync('RELEASE call');
+        if (job.ok) {
+          w.control('RELEASE call');
+        } else if (!w.db.inTransaction) {
+          // SQLite rolled the whole transaction back (e.g. disk full): nothing in this batch committed.
+          fatal = job.value;
+          break;
+        } else {
+          w.control('ROLLBACK TO call');
+          w.control('RELEASE call');
+        }
+      }
+      if (fatal === undefined) {
+        const started = performance.now();
+        try {
+          w.control('COMMIT');
+          this.stats.commitMs += performance.now() - started;
+        } catch (e) {
+          fatal = e;
+          if (w.db.inTransaction) w.control('ROLLBACK');
+        }
+      }
+    } catch (e) {
+      // A statement outside a job's own savepoint failed (SAVEPOINT, RELEASE, ROLLBACK TO): end
+      // the transaction whatever its state, so the write lock is never left held, and settle all.
+      fatal = e;
+      try {
+        if (w.db.inTransaction) w.control('ROLLBACK');
+      } catch {
+        unknown = true;
       }
     }
-    if (fatal === undefined) {
-      const started = performance.now();
-      try {
-        w.runSync('COMMIT');
-        this.stats.commitMs += performance.now() - started;
-      } catch (e) {
-        fatal = e;
-        if (w.db.inTransaction) w.runSync('ROLLBACK');
-      }
+    if (fatal !== undefined && isIoError(fatal)) {
+      fatal = this.failClosed(fatal);
+      unknown = true;
     }
     const settle = (syncError?: Error) => {
       for (const job of batch) {
-        if (fatal !== undefined) job.reject(job.ran && !job.ok ? job.value : fatal);
+        if (fatal !== undefined) job.reject(unknown ? fatal : job.ran && !job.ok ? job.value : fatal);
         else if (!job.ok) job.reject(job.value);
         else if (syncError) job.reject(syncError);
         else job.resolve(job.value);

@@ -1,4 +1,6 @@
+import type { Executor } from '../db/driver.js';
 import { now } from '../db/sql.js';
+import { insertDefaultVariant, insertVariant, optionValues, type ProductOption } from '../catalog/variants.js';
 import { recordMovement } from '../inventory/service.js';
 import type { EcommercePlatform } from '../platform.js';
 import { loadDemoRates } from '../tax/demo-rates.js';
@@ -33,9 +35,40 @@ export async function loadDemoCatalog(platform: EcommercePlatform): Promise<numb
          VALUES (?, ?, ?, ?, ?, NULL, ?, ?) RETURNING id`,
         [p.name, p.description, p.priceCents, p.stock, p.category, at, at],
       );
-      await recordMovement(tx, row!.id, p.stock, 'initial stock', null);
+      const variantId = await insertDefaultVariant(tx, row!.id, p.stock, null, null, at);
+      await recordMovement(tx, row!.id, p.stock, 'initial stock', null, variantId);
     }
+    await addDemoShirt(tx, at);
     await loadDemoRates(tx);
-    return DEMO_PRODUCTS.length;
+    return DEMO_PRODUCTS.length + 1;
   });
+}
+
+/** A product with sizes: options and one variant (SKU, stock, ledger row) per size. */
+export const DEMO_SHIRT = {
+  name: 'Organic Cotton T-Shirt',
+  description: 'Heavyweight jersey, in three sizes',
+  priceCents: 2500,
+  category: 'Clothing',
+  options: [{ name: 'Size', values: ['S', 'M', 'L'] }] as ProductOption[],
+  variants: [
+    { sku: 'TEE-S', size: 'S', stock: 20 },
+    { sku: 'TEE-M', size: 'M', stock: 30 },
+    { sku: 'TEE-L', size: 'L', stock: 15 },
+  ],
+};
+
+async function addDemoShirt(tx: Executor, at: string): Promise<void> {
+  const s = DEMO_SHIRT;
+  const stock = s.variants.reduce((n, x) => n + x.stock, 0);
+  const row = await tx.get<{ id: number }>(
+    `INSERT INTO products (name, description, price_cents, stock, category, image_url, options, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?) RETURNING id`,
+    [s.name, s.description, s.priceCents, stock, s.category, JSON.stringify(s.options), at, at],
+  );
+  for (const x of s.variants) {
+    const { json, title } = optionValues({ Size: x.size }, s.options, 'options');
+    const variantId = await insertVariant(tx, row!.id, { sku: x.sku, optionValues: json, title, priceCents: null, stock: x.stock, weightGrams: 180 }, at);
+    await recordMovement(tx, row!.id, x.stock, 'initial stock', null, variantId);
+  }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import Fastify, { LogController, type FastifySchema, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifySchema, type FastifySchemaCompiler, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { installAuthentication } from '../auth/hook.js';
 import { RateLimiter } from '../auth/rate-limit.js';
@@ -28,9 +28,10 @@ import { taxRoutes } from '../tax/routes.js';
 import { loadDemoCatalog } from './demo-catalog.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling, type ErrorRenderer } from './errors.js';
 import { healthRoutes } from './health.js';
-import { installOpenApi } from './openapi.js';
+import { installOpenApi, operationIdFor } from './openapi.js';
 import { ErrorSchema } from './schemas.js';
 import type { App, AuthLevel, RouteContext, Routes } from './types.js';
+import { installLazyCompilers } from './lazy-compile.js';
 import { validatorCompiler } from './validation.js';
 
 /** Every route file, registered in this order. A new domain adds its `routes.ts` here. */
@@ -59,6 +60,8 @@ export interface ServerOptions {
   errorRenderer?: ErrorRenderer;
   /** More route files, after the built-in ones. */
   extraRoutes?: Routes[];
+  /** Serve everything under this path (`/shop`); see storekeeperPlugin in src/server to mount into an app of your own. */
+  prefix?: string;
 }
 
 export type TrustProxy = boolean | number | string | string[];
@@ -110,6 +113,8 @@ export function httpTimeouts(given: Partial<HttpTimeouts> = {}): HttpTimeouts {
 }
 
 export interface HttpSettings {
+  /** Where the API answers, with the mount prefix (the session cookie's Path). */
+  apiPath: string;
   cookieSecure: boolean;
   authLimiter: RateLimiter;
 }
@@ -152,7 +157,17 @@ export async function buildServer(platform: EcommercePlatform, options: ServerOp
     // One log line per request (below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
-  app.setValidatorCompiler(validatorCompiler);
+  if (options.prefix) await app.register((child) => installStorekeeper(child, platform, options), { prefix: options.prefix });
+  else await installStorekeeper(app, platform, options);
+  return app;
+}
+
+/**
+ * The shop on a Fastify instance: hooks, parsers, error shape, OpenAPI and every route, under the
+ * instance's prefix. Server-wide settings (logger, timeouts, proxies) belong to whoever made the instance.
+ */
+export async function installStorekeeper(app: App, platform: EcommercePlatform, options: ServerOptions = {}): Promise<void> {
+  installLazyCompilers(app, validatorCompiler as FastifySchemaCompiler<unknown>);
   // JSON only: text/plain (parsed by default) becomes a 415 like every other type, and an empty
   // JSON body counts as no body (so POST /api/orders needs none), not as malformed JSON.
   app.removeContentTypeParser(['text/plain', 'application/json']);
@@ -163,6 +178,7 @@ export async function buildServer(platform: EcommercePlatform, options: ServerOp
 
   const auth = new AuthService(platform.db, options.auth);
   app.decorate('settings', {
+    apiPath: `${app.prefix}/api`,
     cookieSecure: options.cookieSecure ?? (process.env.COOKIE_SECURE ? process.env.COOKIE_SECURE === 'true' : process.env.NODE_ENV === 'production'),
     authLimiter: new RateLimiter(options.authRateLimitPerMin ?? envNumber('AUTH_RATE_LIMIT_PER_MIN', 30)),
   });
@@ -182,16 +198,21 @@ export async function buildServer(platform: EcommercePlatform, options: ServerOp
 
   const ctx: RouteContext = { platform, auth };
   for (const routes of [...ROUTES, ...(options.extraRoutes ?? [])]) routes(app, ctx);
-  return app;
 }
 
-/** Adds what OpenAPI readers need to every /api route: its security and the error shape. */
-function documentRoute(route: { url: string; schema?: FastifySchema; config?: unknown }): void {
-  if (!route.url.startsWith('/api/')) return;
-  const level = (route.config as { auth?: AuthLevel } | undefined)?.auth ?? 'customer';
+/** Adds what OpenAPI readers need to every documented route: its operationId, its security and the error shape. */
+function documentRoute(route: { url: string; method: string | string[]; prefix?: string; schema?: FastifySchema; config?: unknown }): void {
+  const path = route.url.slice(route.prefix?.length ?? 0);
+  // The default level is decided here, where the mount prefix is known (routes under /api are closed by default).
+  const config = (route.config ??= {}) as { auth?: AuthLevel };
+  const level = (config.auth ??= path.startsWith('/api/') ? 'customer' : 'public');
   const schema = (route.schema ??= {}) as Record<string, unknown>;
-  // OpenAPI: `{}` among the alternatives means the credentials are optional.
-  if (level !== 'public') schema.security = [...(level === 'optional' ? [{}] : []), { bearerAuth: [] }, { cookieAuth: [] }];
+  if (schema.hide) return;
+  const method = Array.isArray(route.method) ? route.method[0]! : route.method;
+  if (method === 'HEAD') return;
+  schema.operationId ??= operationIdFor(method, path);
+  // OpenAPI: `[]` means no credentials; `{}` among the alternatives means they are optional.
+  schema.security = level === 'public' ? [] : [...(level === 'optional' ? [{}] : []), { bearerAuth: [] }, { cookieAuth: [] }];
   if (level === 'admin') schema.description = `${String(schema.description ?? '')} Administrators only.`.trim();
   if (level === 'staff') schema.description = `${String(schema.description ?? '')} Staff and administrators.`.trim();
   const response = (schema.response ??= {}) as Record<string, unknown>;

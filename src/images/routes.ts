@@ -73,6 +73,10 @@ export const imageRoutes: Routes = (app, { platform }) => {
         tags: ['images'],
         summary: 'The image bytes; immutable (addressed by content), cached for a year, ETag and 304',
         params: Type.Object({ hash: Type.String({ pattern: '^[0-9a-f]{64}$' }) }),
+        response: {
+          200: { description: 'The image (JPEG, PNG, WebP or GIF)', content: { 'image/*': { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }) } } },
+          304: Type.Unsafe<undefined>({ description: 'Not modified (the ETag matched)', type: 'null' }),
+        },
       },
     },
     async (request, reply) => {
@@ -80,7 +84,8 @@ export const imageRoutes: Routes = (app, { platform }) => {
       const etag = `"${hash}"`;
       reply.header('cache-control', 'public, max-age=31536000, immutable').header('etag', etag);
       const match = request.headers['if-none-match'];
-      if (match !== undefined && (match === '*' || match.split(',').some((t) => t.trim().replace(/^W\//, '') === etag))) {
+      // `*` matches any current representation, a tag only this one; neither when the image is gone.
+      if (match !== undefined && match.split(',').some((t) => t.trim() === '*' || t.trim().replace(/^W\//, '') === etag) && (await platform.images.has(hash))) {
         return reply.code(304).send();
       }
       const image = await platform.readImage(hash);

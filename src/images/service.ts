@@ -83,6 +83,9 @@ export class ImageService {
       if (position === 0) await this.syncMainImage(tx, pid);
       return inserted!;
     });
+    // A sweep that took the file away between our put and our commit found no row yet: the row
+    // is committed now, so a later sweep will keep the file; write it again if it went.
+    if (!(await this.has(hash))) await this.store.put(hash, bytes, info.mime);
     return this.toImage(row);
   }
 
@@ -138,13 +141,25 @@ export class ImageService {
     for await (const file of store.list()) if (file.modifiedAt.getTime() <= cutoff) candidates.push(file.hash);
     if (candidates.length === 0) return 0;
     const referenced = new Set((await this.db.all<{ content_hash: string }>('SELECT DISTINCT content_hash FROM product_images')).map((r) => r.content_hash));
+    const unreferenced = async (hash: string) => !(await this.db.get('SELECT 1 AS one FROM product_images WHERE content_hash = ? LIMIT 1', [hash]));
     let deleted = 0;
     for (const hash of candidates) {
       if (referenced.has(hash)) continue;
-      await store.delete(hash);
-      deleted++;
+      if (store.deleteIf) {
+        // The file is taken out of reach first, then the references are read again: an upload
+        // committing after that read finds the file gone and writes it again (see add).
+        if (await store.deleteIf(hash, () => unreferenced(hash))) deleted++;
+      } else if (await unreferenced(hash)) {
+        await store.delete(hash);
+        deleted++;
+      }
     }
     return deleted;
+  }
+
+  /** Whether an image with these bytes is stored. */
+  has(hash: string): Promise<boolean> {
+    return this.store.has ? this.store.has(hash) : this.store.get(hash).then((f) => f !== null);
   }
 
   /** The bytes behind /images/:hash, or null. */

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { sniffImage, type ImageMime } from './sniff.js';
@@ -16,6 +16,16 @@ export interface ImageStore {
   /** For the sweep of unreferenced files: every stored hash with its last write time. */
   list?(): AsyncIterable<{ hash: string; modifiedAt: Date }>;
   delete?(hash: string): Promise<void>;
+  /** Whether the bytes are stored (cheaper than get); used to re-check after a race with the sweep. */
+  has?(hash: string): Promise<boolean>;
+  /**
+   * Deletes the file only if `unreferenced()`, asked after the file was taken out of reach, still
+   * says so; else puts it back. Returns whether it was deleted. Closes the race with an upload
+   * that reuses the file between the sweep's check and its delete (see ImageService.sweep).
+   */
+  deleteIf?(hash: string, unreferenced: () => Promise<boolean>): Promise<boolean>;
+  /** Releases connections; the platform calls it on close. */
+  close?(): Promise<void>;
 }
 
 export const HASH = /^[0-9a-f]{64}$/;
@@ -40,11 +50,42 @@ export class DiskImageStore implements ImageStore {
       await utimes(path, t, t);
       return;
     }
-    await mkdir(join(this.dir, hash.slice(0, 2)), { recursive: true });
-    // Write then rename: a reader never sees a half-written file, and concurrent puts of one hash are harmless.
+    const dir = join(this.dir, hash.slice(0, 2));
+    await mkdir(dir, { recursive: true });
+    // Write, fsync, rename, fsync the directory: a reader never sees a half-written file, concurrent
+    // puts of one hash are harmless, and the file is on stable storage before its row is committed.
     const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-    await writeFile(temp, bytes);
+    const file = await open(temp, 'w');
+    try {
+      await file.writeFile(bytes);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
     await rename(temp, path);
+    await syncDir(dir);
+  }
+
+  async has(hash: string): Promise<boolean> {
+    return HASH.test(hash) && (await stat(this.path(hash)).then(() => true, () => false));
+  }
+
+  async deleteIf(hash: string, unreferenced: () => Promise<boolean>): Promise<boolean> {
+    const path = this.path(hash);
+    const trash = `${path}.${randomBytes(6).toString('hex')}.sweep`;
+    try {
+      await rename(path, trash);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ENOENT') return false;
+      throw e;
+    }
+    if (await unreferenced().catch(() => false)) {
+      await unlink(trash);
+      return true;
+    }
+    // Referenced after all: put it back (an upload may have written the same bytes meanwhile).
+    await rename(trash, path);
+    return false;
   }
 
   async get(hash: string): Promise<{ bytes: Buffer; mime: ImageMime } | null> {
@@ -80,5 +121,14 @@ export class DiskImageStore implements ImageStore {
     await unlink(this.path(hash)).catch((e: { code?: string }) => {
       if (e.code !== 'ENOENT') throw e;
     });
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

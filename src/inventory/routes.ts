@@ -7,6 +7,7 @@ const Movement = Type.Object(
   {
     id: Type.Integer(),
     productId: Type.Integer(),
+    variantId: Nullable(Type.Integer()),
     delta: Type.Integer(),
     reason: Type.String(),
     orderId: Nullable(Type.Integer()),
@@ -50,5 +51,26 @@ export const inventoryRoutes: Routes = (app, { platform }) => {
       },
     },
     async (request) => ({ items: await platform.getInventoryMovements(request.params.id) }),
+  );
+
+  app.post(
+    '/api/variants/:id/stock',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags: ['inventory', 'admin'],
+        summary: "Add or remove a variant's stock through the ledger; never below 0 (409)",
+        params: IdParams,
+        body: Type.Object({
+          delta: Type.Integer({ minimum: -MAX_STOCK, maximum: MAX_STOCK, not: { const: 0 } }),
+          reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+        }),
+        response: { 200: Type.Object({ variantId: Type.Integer(), stock: Type.Integer() }) },
+      },
+    },
+    async (request) => {
+      const { delta, reason } = request.body;
+      return { variantId: request.params.id, stock: await platform.updateVariantStock(request.params.id, delta, reason ?? 'adjustment') };
+    },
   );
 };

@@ -1,4 +1,5 @@
 import { AuthService, type AuthOptions } from '../auth/service.js';
+import { GUEST_CART_TTL_MS, purgeGuestCarts } from '../cart/owner.js';
 import type { Driver } from '../db/driver.js';
 import type { ClusterJob } from './scheduler.js';
 
@@ -7,20 +8,25 @@ export interface CleanupOptions {
   intervalMs?: number;
   /** Stored idempotent responses older than this are deleted (default 24 hours). */
   idempotencyTtlMs?: number;
+  /** Guest carts untouched for this long are deleted with their lines (default 30 days). */
+  guestCartTtlMs?: number;
   auth?: AuthOptions;
 }
 
 export interface CleanupResult {
   sessions: number;
   idempotentResponses: number;
+  guestCarts: number;
 }
 
-/** Deletes expired sessions, old login failures and idempotent responses past their retention. */
+/** Deletes expired sessions, old login failures, idempotent responses past their retention and abandoned guest carts. */
 export async function cleanupExpired(db: Driver, options: CleanupOptions = {}): Promise<CleanupResult> {
   const sessions = await new AuthService(db, options.auth).purgeExpired();
   const before = new Date(Date.now() - (options.idempotencyTtlMs ?? 24 * 3600_000)).toISOString();
   const idempotentResponses = (await db.run('DELETE FROM idempotent_responses WHERE created_at < ?', [before])).changes;
-  return { sessions, idempotentResponses };
+  const cartsBefore = new Date(Date.now() - (options.guestCartTtlMs ?? GUEST_CART_TTL_MS)).toISOString();
+  const guestCarts = await db.transaction((tx) => purgeGuestCarts(tx, cartsBefore));
+  return { sessions, idempotentResponses, guestCarts };
 }
 
 /** The cleanup as a once-per-cluster job for ClusterScheduler. */

@@ -1,18 +1,16 @@
 import { createHash } from 'node:crypto';
-import { ConflictError, StorekeeperError } from '../errors.js';
+import { StorekeeperError } from '../errors.js';
 import { isUniqueViolation, now } from '../db/sql.js';
 import type { EcommercePlatform } from '../platform.js';
-import { lockCustomer } from '../customers/service.js';
-import { checkout } from './service.js';
+import type { CartOwner } from '../cart/owner.js';
+import { checkoutInput, guestAccessToken, placeOrder, resolveBuyer, type Buyer, type CheckoutOptions } from './checkout.js';
 
-export interface CheckoutRequest {
-  /** The total the shopper was shown; when given and the order would differ, nothing is ordered (409). */
-  expectedTotalCents?: number;
-}
+/** The body of POST /api/orders: the checkout options without the key (that is a header). */
+export type CheckoutRequest = Omit<CheckoutOptions, 'idempotencyKey'>;
 
 export interface CheckoutResponse {
   statusCode: number;
-  /** The JSON body, exactly as first sent. */
+  /** The JSON body, exactly as first sent (a guest's access token is added, never stored). */
   body: string;
   replayed: boolean;
 }
@@ -30,57 +28,58 @@ class IdempotencyMismatchError extends StorekeeperError {
 }
 
 const FIND = 'SELECT request_hash, status_code, body FROM idempotent_responses WHERE customer_id = ? AND idempotency_key = ?';
+type Stored = { request_hash: string; status_code: number; body: string };
+
+/** `{"order":…}` plus the guest's token: derived again on a replay, so the stored body holds no secret. */
+function withToken(body: string, accessToken: string | null): string {
+  return accessToken === null ? body : `${body.slice(0, -1)},"accessToken":${JSON.stringify(accessToken)}}`;
+}
 
 /**
  * POST /api/orders. With an Idempotency-Key the first successful response is stored in the same
  * transaction as the order, so a retry (same key, same body) gets exactly that response back even
  * if the cart has changed since, from any server process; the same key with another body is a
  * 422. Failed attempts store nothing: the client may fix the cart and retry with the same key.
+ * A guest's key is scoped to the guest cart.
  */
-export async function idempotentCheckout(
-  platform: EcommercePlatform,
-  customerId: number,
-  key: string | null,
-  request: CheckoutRequest,
-): Promise<CheckoutResponse> {
+export async function idempotentCheckout(platform: EcommercePlatform, owner: CartOwner, key: string | null, request: CheckoutRequest): Promise<CheckoutResponse> {
   const hash = requestHash(request);
-  const replay = (row: { request_hash: string; status_code: number; body: string }): CheckoutResponse => {
+  const input = checkoutInput({ ...request, ...(key === null ? {} : { idempotencyKey: key }) });
+  const replay = (row: Stored, buyer: Buyer, token: string | null): CheckoutResponse => {
     if (row.request_hash !== hash) throw new IdempotencyMismatchError();
-    return { statusCode: Number(row.status_code), body: row.body, replayed: true };
+    return { statusCode: Number(row.status_code), body: withToken(row.body, buyer.guestToken === null ? null : token), replayed: true };
   };
-  try {
-    const done = await platform.db.transaction(async (tx): Promise<CheckoutResponse | number> => {
-      if (key !== null) {
-        // PostgreSQL: serialise this customer's checkouts first, so a concurrent retry waits and then sees the stored response.
-        if (tx.dialect === 'postgres') await lockCustomer(tx, customerId);
-        const prior = await tx.get<{ request_hash: string; status_code: number; body: string }>(FIND, [customerId, key]);
-        if (prior) return replay(prior);
-      }
-      const orderId = await checkout(tx, customerId, key);
-      if (request.expectedTotalCents !== undefined) {
-        const { total_cents: totalCents } = (await tx.get<{ total_cents: number }>('SELECT total_cents FROM orders WHERE id = ?', [orderId]))!;
-        if (Number(totalCents) !== request.expectedTotalCents) {
-          throw new ConflictError('The order total differs from the expected total; review the cart', {
-            expectedTotalCents: request.expectedTotalCents,
-            totalCents: Number(totalCents),
-          });
+  const shop = platform.shop;
+  type Attempt = { done: CheckoutResponse } | { orderId: number; accessToken: string | null };
+  const attempt = () =>
+    platform.db.transaction(async (tx): Promise<Attempt> => {
+      const buyer = await resolveBuyer(tx, owner, input);
+      if (buyer.storedKey !== null) {
+        const prior = await tx.get<Stored>(FIND, [buyer.customerId, buyer.storedKey]);
+        if (prior) {
+          return { done: replay(prior, buyer, guestAccessToken(buyer)) };
         }
       }
-      if (key === null) return orderId;
-      const body = JSON.stringify({ order: await platform.orders.get(orderId, tx) });
+      const result = await placeOrder(tx, buyer, input, shop);
+      if (buyer.storedKey === null) return { orderId: result.orderId, accessToken: result.accessToken };
+      const body = JSON.stringify({ order: await platform.orders.get(result.orderId, tx) });
       await tx.run(
         'INSERT INTO idempotent_responses (customer_id, idempotency_key, request_hash, status_code, body, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-        [customerId, key, hash, 201, body, now()],
+        [buyer.customerId, buyer.storedKey, hash, 201, body, now()],
       );
-      return { statusCode: 201, body, replayed: false };
+      return { done: { statusCode: 201, body: withToken(body, result.accessToken), replayed: false } };
     });
-    if (typeof done !== 'number') return done;
+  try {
+    const out = await attempt();
+    if ('done' in out) return out.done;
     // Without a key nothing is stored, so the order is read after the commit: no row stays locked meanwhile.
-    return { statusCode: 201, body: JSON.stringify({ order: await platform.orders.get(done) }), replayed: false };
+    const body = JSON.stringify({ order: await platform.orders.get(out.orderId) });
+    return { statusCode: 201, body: withToken(body, out.accessToken), replayed: false };
   } catch (e) {
+    // Two first attempts with one key raced on PostgreSQL: the loser answers with the winner's response.
     if (key !== null && isUniqueViolation(e)) {
-      const prior = await platform.db.get<{ request_hash: string; status_code: number; body: string }>(FIND, [customerId, key]);
-      if (prior) return replay(prior);
+      const out = await attempt();
+      if ('done' in out) return out.done;
     }
     throw e;
   }

@@ -1,15 +1,25 @@
-import { EmptyCartError, InsufficientStockError, InvalidStatusTransitionError, NotFoundError, ValidationError } from '../errors.js';
+import { InvalidStatusTransitionError, isStorekeeperError, NotFoundError } from '../errors.js';
+import type { Address } from '../addresses/address.js';
+import { hashToken } from '../auth/tokens.js';
+import type { CartOwner } from '../cart/owner.js';
 import type { Driver, Executor } from '../db/driver.js';
 import { inList, isUniqueViolation, now } from '../db/sql.js';
-import { lockCustomer, requireCustomer } from '../customers/service.js';
+import { requireCustomer } from '../customers/service.js';
 import { recordMovement } from '../inventory/service.js';
-import { fromCents } from '../money.js';
-import { recordRedemption, releaseRedemption, takeCartDiscount } from '../promotions/redeem.js';
+import { currency as currencyOf, fromMinor } from '../money.js';
+import { releaseRedemption } from '../promotions/redeem.js';
+import { DEFAULT_SHOP, type ShopSettings } from '../shop/settings.js';
 import * as v from '../validate.js';
+import { checkoutInput, findKeyedOrder, guestAccessToken, placeOrder, resolveBuyer, type CheckoutOptions, type CheckoutResult } from './checkout.js';
 import { assertTransition, ORDER_STATUSES, type OrderStatus } from './status.js';
+
+export type { CheckoutOptions, CheckoutResult } from './checkout.js';
 
 export interface OrderItem {
   productId: number;
+  variantId: number | null;
+  sku: string | null;
+  variantTitle: string | null;
   productName: string;
   quantity: number;
   /** Unit price at the moment of the order. */
@@ -17,6 +27,11 @@ export interface OrderItem {
   priceCents: number;
   subtotal: number;
   subtotalCents: number;
+  /** This line's share of the order's discount. */
+  discountCents: number;
+  tax: number;
+  taxCents: number;
+  taxRatePercent: number;
 }
 
 export interface StatusChange {
@@ -29,7 +44,12 @@ export interface Order {
   customerId: number;
   customerName: string;
   customerEmail: string;
+  /** The order's email (the customer's). */
+  email: string;
+  /** Placed without an account (with a cart token). */
+  placedAsGuest: boolean;
   status: OrderStatus;
+  currency: string;
   /** Sum of the lines at the prices of the moment. */
   subtotal: number;
   subtotalCents: number;
@@ -37,7 +57,18 @@ export interface Order {
   discount: number;
   discountCents: number;
   discountCode: string | null;
-  /** subtotal − discount: what the customer pays. */
+  shipping: number;
+  shippingCents: number;
+  shippingTaxCents: number;
+  /** Tax of the lines and of shipping; included in the prices when pricesIncludeTax. */
+  tax: number;
+  taxCents: number;
+  pricesIncludeTax: boolean;
+  shippingMethod: { id: number; name: string } | null;
+  /** Copies made at checkout: editing the address book never changes them. */
+  shippingAddress: Address | null;
+  billingAddress: Address | null;
+  /** subtotal − discount + shipping (+ tax when prices are net): what the customer pays. */
   totalAmount: number;
   totalCents: number;
   createdAt: string;
@@ -46,10 +77,8 @@ export interface Order {
   statusHistory: StatusChange[];
 }
 
-export interface CreateOrderOptions {
-  /** A retry with a key already used by this customer returns the first order and takes nothing twice. */
-  idempotencyKey?: string;
-}
+/** Kept for existing callers: createOrder(customerId, options). */
+export type CreateOrderOptions = CheckoutOptions;
 
 interface OrderRow {
   id: number;
@@ -57,9 +86,19 @@ interface OrderRow {
   customer_name: string;
   customer_email: string;
   status: OrderStatus;
+  currency: string;
   subtotal_cents: number;
   discount_cents: number;
   discount_code: string | null;
+  shipping_cents: number;
+  shipping_tax_cents: number;
+  tax_cents: number;
+  prices_include_tax: number;
+  shipping_method_id: number | null;
+  shipping_method_name: string | null;
+  shipping_address: string | null;
+  billing_address: string | null;
+  placed_as_guest: number;
   total_cents: number;
   created_at: string;
   updated_at: string;
@@ -67,109 +106,82 @@ interface OrderRow {
 interface ItemRow {
   order_id: number;
   product_id: number;
+  variant_id: number | null;
+  sku: string | null;
+  variant_title: string | null;
   product_name: string;
   quantity: number;
   price_cents: number;
+  discount_cents: number;
+  tax_cents: number;
+  tax_rate_milli: number;
 }
 interface HistoryRow {
   order_id: number;
   status: OrderStatus;
   at: string;
 }
-interface CartLine {
-  product_id: number;
-  quantity: number;
-  name: string;
-  price_cents: number;
-}
 
-const ORDER_SELECT = `SELECT o.id, o.customer_id, c.name AS customer_name, c.email AS customer_email, o.status,
-  o.subtotal_cents, o.discount_cents, o.discount_code, o.total_cents, o.created_at, o.updated_at FROM orders o JOIN customers c ON c.id = o.customer_id`;
+const ORDER_SELECT = `SELECT o.id, o.customer_id, c.name AS customer_name, c.email AS customer_email, o.status, o.currency,
+  o.subtotal_cents, o.discount_cents, o.discount_code, o.shipping_cents, o.shipping_tax_cents, o.tax_cents, o.prices_include_tax,
+  o.shipping_method_id, o.shipping_method_name, o.shipping_address, o.billing_address, o.placed_as_guest,
+  o.total_cents, o.created_at, o.updated_at FROM orders o JOIN customers c ON c.id = o.customer_id`;
 
-/**
- * Checkout, the engine's one critical transaction: read the cart, take stock line by line with a
- * conditional decrement (in product-id order, so concurrent checkouts on PostgreSQL lock rows in
- * the same order), write the order and its lines at the price of the moment, the ledger and the
- * first status, and empty the cart. Any failure throws and the caller's transaction rolls back.
- */
-export async function checkout(tx: Executor, customerId: number, idempotencyKey: string | null): Promise<number> {
-  // PostgreSQL: one checkout per customer at a time (SQLite writers are serialised already), so a
-  // concurrent retry with the same key sees the first order, and one cart is never ordered twice.
-  if (tx.dialect === 'postgres') await lockCustomer(tx, customerId);
-  if (idempotencyKey !== null) {
-    const prior = await tx.get<{ id: number }>('SELECT id FROM orders WHERE customer_id = ? AND idempotency_key = ?', [customerId, idempotencyKey]);
-    if (prior) return prior.id;
-  }
-  const lines = await tx.all<CartLine>(
-    `SELECT c.product_id, c.quantity, p.name, p.price_cents FROM cart_items c
-     JOIN products p ON p.id = c.product_id WHERE c.customer_id = ? ORDER BY c.product_id`,
-    [customerId],
-  );
-  if (lines.length === 0) {
-    await requireCustomer(tx, customerId);
-    throw new EmptyCartError(customerId);
-  }
-  let total = 0;
-  const at = now();
-  for (const line of lines) {
-    const taken = await tx.run('UPDATE products SET stock = stock - ?, updated_at = ? WHERE id = ? AND stock >= ?', [
-      line.quantity,
-      at,
-      line.product_id,
-      line.quantity,
-    ]);
-    if (taken.changes === 0) {
-      const row = await tx.get<{ stock: number }>('SELECT stock FROM products WHERE id = ?', [line.product_id]);
-      throw new InsufficientStockError(line.product_id, row?.stock ?? 0, line.quantity);
-    }
-    total += line.price_cents * line.quantity;
-  }
-  // Beyond 2^53 a double cannot hold the cents exactly: such a total is refused, never rounded.
-  if (!Number.isSafeInteger(total)) {
-    throw new ValidationError('The order total is too large to be exact', [{ path: 'cart', message: 'total exceeds the largest exact amount' }]);
-  }
-  // A code on the cart is validated and one use taken here; an unusable code fails the whole checkout.
-  const redemption = await takeCartDiscount(tx, customerId, total, at);
-  const discount = redemption?.discountCents ?? 0;
-  const order = await tx.get<{ id: number }>(
-    `INSERT INTO orders (customer_id, status, subtotal_cents, discount_cents, discount_code, total_cents, idempotency_key, created_at, updated_at)
-     VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-    [customerId, total, discount, redemption?.code ?? null, total - discount, idempotencyKey, at, at],
-  );
-  const orderId = order!.id;
-  for (const line of lines) {
-    await tx.run('INSERT INTO order_items (order_id, product_id, product_name, quantity, price_cents) VALUES (?, ?, ?, ?, ?)', [
-      orderId,
-      line.product_id,
-      line.name,
-      line.quantity,
-      line.price_cents,
-    ]);
-    await recordMovement(tx, line.product_id, -line.quantity, 'order', orderId);
-  }
-  await tx.run('INSERT INTO order_status_history (order_id, status, at) VALUES (?, ?, ?)', [orderId, 'pending', at]);
-  if (redemption) await recordRedemption(tx, customerId, orderId, redemption, at);
-  await tx.run('DELETE FROM cart_items WHERE customer_id = ?', [customerId]);
-  return orderId;
+/** A customer sees their account's orders, and guest orders of their email once it is confirmed. */
+const VISIBLE_TO_CUSTOMER = '(o.placed_as_guest = 0 OR c.email_verified_at IS NOT NULL)';
+
+/** Checkout inside a caller's transaction (the idempotent HTTP checkout stores its response in the same one). */
+export async function checkout(tx: Executor, owner: CartOwner, options: CheckoutOptions, shop: ShopSettings): Promise<CheckoutResult> {
+  const input = checkoutInput(options);
+  const buyer = await resolveBuyer(tx, owner, input);
+  return placeOrder(tx, buyer, input, shop);
 }
 
 export class OrderService {
-  constructor(private readonly db: Driver) {}
+  constructor(
+    private readonly db: Driver,
+    private readonly shop: ShopSettings = DEFAULT_SHOP,
+  ) {}
 
-  async create(customerId: number, options: CreateOrderOptions = {}): Promise<number> {
-    const cid = v.id(customerId, 'customerId');
-    const opts = v.record(options, 'options', ['idempotencyKey']);
-    const key = opts.idempotencyKey === undefined || opts.idempotencyKey === null ? null : v.text(opts.idempotencyKey, 'idempotencyKey', 255, 1);
+  /** The account's checkout; returns the order id (the first order's for a reused idempotency key). */
+  async create(customerId: number, options: CheckoutOptions = {}): Promise<number> {
+    return (await this.checkout(v.id(customerId, 'customerId'), options)).orderId;
+  }
+
+  /** Checkout of an account's or a guest's cart. */
+  async checkout(owner: CartOwner, options: CheckoutOptions = {}): Promise<CheckoutResult> {
+    const input = checkoutInput(options);
     try {
-      return await this.db.transaction((tx) => checkout(tx, cid, key));
+      return await this.db.transaction(async (tx) => placeOrder(tx, await resolveBuyer(tx, owner, input), input, this.shop));
     } catch (e) {
       // Two first attempts with one key raced on PostgreSQL: the loser returns the winner's order.
-      if (key !== null && isUniqueViolation(e)) {
-        const prior = await this.db.get<{ id: number }>('SELECT id FROM orders WHERE customer_id = ? AND idempotency_key = ?', [cid, key]);
-        if (prior) return prior.id;
+      if (input.key !== null && isUniqueViolation(e) && !isStorekeeperError(e)) {
+        const replay = await this.db.transaction(async (tx) => {
+          const buyer = await resolveBuyer(tx, owner, input);
+          const prior = await findKeyedOrder(tx, buyer);
+          return prior && { orderId: prior.id, accessToken: guestAccessToken(buyer), replayed: true };
+        });
+        if (replay) return replay;
       }
       throw e;
     }
+  }
+
+  /** A guest's order by its access token; null for a wrong token exactly as for a missing order. */
+  async getByAccessToken(orderId: number, accessToken: string): Promise<Order | null> {
+    const oid = v.id(orderId, 'orderId');
+    if (typeof accessToken !== 'string' || accessToken.length < 20 || accessToken.length > 200) return null;
+    const row = await this.db.get<OrderRow>(`${ORDER_SELECT} WHERE o.id = ? AND o.access_token_hash = ?`, [oid, hashToken(accessToken)]);
+    return row ? (await this.hydrate(this.db, [row]))[0]! : null;
+  }
+
+  /** The customer's order as their history shows it (a guest order of their email only once it is confirmed). */
+  async getForCustomer(customerId: number, orderId: number): Promise<Order | null> {
+    const row = await this.db.get<OrderRow>(`${ORDER_SELECT} WHERE o.id = ? AND o.customer_id = ? AND ${VISIBLE_TO_CUSTOMER}`, [
+      v.id(orderId, 'orderId'),
+      v.id(customerId, 'customerId'),
+    ]);
+    return row ? (await this.hydrate(this.db, [row]))[0]! : null;
   }
 
   /** `ex`: read inside a caller's transaction (e.g. to store the order in an idempotent response). */
@@ -185,7 +197,7 @@ export class OrderService {
     const cid = v.id(customerId, 'customerId');
     const limit = v.integer(options.limit ?? 1000, 'limit', 1, 10_000);
     const before = options.beforeId === undefined ? Number.MAX_SAFE_INTEGER : v.id(options.beforeId, 'beforeId');
-    const rows = await this.db.all<OrderRow>(`${ORDER_SELECT} WHERE o.customer_id = ? AND o.id < ? ORDER BY o.id DESC LIMIT ?`, [
+    const rows = await this.db.all<OrderRow>(`${ORDER_SELECT} WHERE o.customer_id = ? AND ${VISIBLE_TO_CUSTOMER} AND o.id < ? ORDER BY o.id DESC LIMIT ?`, [
       cid,
       before,
       limit,
@@ -226,14 +238,20 @@ export class OrderService {
       await tx.run('UPDATE orders SET status = ?, updated_at = ? WHERE id = ?', [to, at, oid]);
       await tx.run('INSERT INTO order_status_history (order_id, status, at) VALUES (?, ?, ?)', [oid, to, at]);
       if (to === 'cancelled') {
-        const items = await tx.all<{ product_id: number; quantity: number }>(
-          'SELECT product_id, quantity FROM order_items WHERE order_id = ? ORDER BY product_id',
+        const items = await tx.all<{ product_id: number; variant_id: number; quantity: number }>(
+          'SELECT product_id, variant_id, quantity FROM order_items WHERE order_id = ? ORDER BY variant_id',
           [oid],
         );
+        // Variants first, then products, each in id order: the lock order checkout uses.
+        const perProduct = new Map<number, number>();
         for (const item of items) {
-          await tx.run('UPDATE products SET stock = stock + ?, updated_at = ? WHERE id = ?', [item.quantity, at, item.product_id]);
-          await recordMovement(tx, item.product_id, item.quantity, 'order cancelled', oid);
+          await tx.run('UPDATE product_variants SET stock = stock + ?, updated_at = ? WHERE id = ?', [item.quantity, at, item.variant_id]);
+          perProduct.set(item.product_id, (perProduct.get(item.product_id) ?? 0) + item.quantity);
         }
+        for (const [productId, quantity] of [...perProduct].sort((a, b) => a[0] - b[0])) {
+          await tx.run('UPDATE products SET stock = stock + ?, updated_at = ? WHERE id = ?', [quantity, at, productId]);
+        }
+        for (const item of items) await recordMovement(tx, item.product_id, item.quantity, 'order cancelled', oid, item.variant_id);
         await releaseRedemption(tx, oid, at);
       }
     });
@@ -246,48 +264,71 @@ export class OrderService {
     const ids = rows.map((r) => r.id);
     const itemsIn = inList(ex.dialect, 'order_id', ids);
     const items = await ex.all<ItemRow>(
-      `SELECT order_id, product_id, product_name, quantity, price_cents FROM order_items WHERE ${itemsIn.sql} ORDER BY order_id, id`,
+      `SELECT order_id, product_id, variant_id, sku, variant_title, product_name, quantity, price_cents, discount_cents, tax_cents, tax_rate_milli
+       FROM order_items WHERE ${itemsIn.sql} ORDER BY order_id, id`,
       itemsIn.params,
     );
     const history = await ex.all<HistoryRow>(
       `SELECT order_id, status, at FROM order_status_history WHERE ${itemsIn.sql} ORDER BY order_id, id`,
       itemsIn.params,
     );
-    const byOrder = new Map<number, Order>();
+    const byOrder = new Map<number, { order: Order; c: ReturnType<typeof currencyOf> }>();
     const orders = rows.map((r) => {
+      const c = currencyOf(r.currency);
+      const m = (minor: number) => fromMinor(minor, c);
       const o: Order = {
         id: r.id,
         customerId: r.customer_id,
         customerName: r.customer_name,
         customerEmail: r.customer_email,
+        email: r.customer_email,
+        placedAsGuest: r.placed_as_guest === 1,
         status: r.status,
-        subtotal: fromCents(r.subtotal_cents),
+        currency: r.currency,
+        subtotal: m(r.subtotal_cents),
         subtotalCents: r.subtotal_cents,
-        discount: fromCents(r.discount_cents),
+        discount: m(r.discount_cents),
         discountCents: r.discount_cents,
         discountCode: r.discount_code,
-        totalAmount: fromCents(r.total_cents),
+        shipping: m(r.shipping_cents),
+        shippingCents: r.shipping_cents,
+        shippingTaxCents: r.shipping_tax_cents,
+        tax: m(r.tax_cents),
+        taxCents: r.tax_cents,
+        pricesIncludeTax: r.prices_include_tax === 1,
+        shippingMethod: r.shipping_method_id === null ? null : { id: r.shipping_method_id, name: r.shipping_method_name ?? '' },
+        shippingAddress: r.shipping_address === null ? null : (JSON.parse(r.shipping_address) as Address),
+        billingAddress: r.billing_address === null ? null : (JSON.parse(r.billing_address) as Address),
+        totalAmount: m(r.total_cents),
         totalCents: r.total_cents,
         createdAt: r.created_at,
         updatedAt: r.updated_at,
         items: [],
         statusHistory: [],
       };
-      byOrder.set(r.id, o);
+      byOrder.set(r.id, { order: o, c });
       return o;
     });
     for (const i of items) {
-      byOrder.get(i.order_id)!.items.push({
+      const { order, c } = byOrder.get(i.order_id)!;
+      order.items.push({
         productId: i.product_id,
+        variantId: i.variant_id,
+        sku: i.sku,
+        variantTitle: i.variant_title,
         productName: i.product_name,
         quantity: i.quantity,
-        price: fromCents(i.price_cents),
+        price: fromMinor(i.price_cents, c),
         priceCents: i.price_cents,
-        subtotal: fromCents(i.price_cents * i.quantity),
+        subtotal: fromMinor(i.price_cents * i.quantity, c),
         subtotalCents: i.price_cents * i.quantity,
+        discountCents: i.discount_cents,
+        tax: fromMinor(i.tax_cents, c),
+        taxCents: i.tax_cents,
+        taxRatePercent: i.tax_rate_milli / 1000,
       });
     }
-    for (const h of history) byOrder.get(h.order_id)!.statusHistory.push({ status: h.status, at: h.at });
+    for (const h of history) byOrder.get(h.order_id)!.order.statusHistory.push({ status: h.status, at: h.at });
     return orders;
   }
 }

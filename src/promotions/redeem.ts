@@ -7,8 +7,10 @@ export interface Redemption {
   discountCents: number;
 }
 
-export function readCode(ex: Executor, code: string): Promise<DiscountCodeRow | undefined> {
-  return ex.get<DiscountCodeRow>(`SELECT ${DISCOUNT_CODE_COLUMNS} FROM discount_codes WHERE code = ?`, [code]);
+/** `lock`: on PostgreSQL the row is locked (FOR UPDATE), so its terms cannot change before the commit. */
+export function readCode(ex: Executor, code: string, lock = false): Promise<DiscountCodeRow | undefined> {
+  const forUpdate = lock && ex.dialect === 'postgres' ? ' FOR UPDATE' : '';
+  return ex.get<DiscountCodeRow>(`SELECT ${DISCOUNT_CODE_COLUMNS} FROM discount_codes WHERE code = ?${forUpdate}`, [code]);
 }
 
 export async function usedBy(ex: Executor, code: string, customerId: number): Promise<boolean> {
@@ -20,17 +22,15 @@ export async function usedBy(ex: Executor, code: string, customerId: number): Pr
 }
 
 /**
- * Checkout's part: if the cart carries a code, validate it against the subtotal and take one use
- * of it, inside the order's transaction. The use is taken by a conditional increment, so
- * concurrent checkouts never pass max_redemptions (on PostgreSQL the second waits for the row lock
- * and re-checks the condition); the once-per-customer check runs after that lock is held.
- * Throws DiscountInvalidError, rolling the whole checkout back. Returns null without a code.
+ * Checkout's part: validate the cart's code against the subtotal and take one use of it, inside
+ * the order's transaction. The use is taken by a conditional increment, so concurrent checkouts
+ * never pass max_redemptions (on PostgreSQL the second waits for the row lock and re-checks the
+ * condition); the once-per-customer check runs after that lock is held (for a guest: the
+ * customers row of the order's email). Throws DiscountInvalidError, rolling the checkout back.
  */
-export async function takeCartDiscount(tx: Executor, customerId: number, subtotalCents: number, at: string): Promise<Redemption | null> {
-  const applied = await tx.get<{ code: string }>('SELECT code FROM cart_discounts WHERE customer_id = ?', [customerId]);
-  if (!applied) return null;
-  const row = await readCode(tx, applied.code);
-  if (!row) throw unknownCode(applied.code);
+export async function takeDiscount(tx: Executor, code: string, customerId: number, subtotalCents: number, at: string): Promise<Redemption> {
+  const row = await readCode(tx, code, true);
+  if (!row) throw unknownCode(code);
   assertUsable(row, at, subtotalCents);
   const taken = await tx.run(
     `UPDATE discount_codes SET redemption_count = redemption_count + 1
@@ -44,7 +44,7 @@ export async function takeCartDiscount(tx: Executor, customerId: number, subtota
   return { code: row.code, discountCents: discountCents(row.type, row.value, subtotalCents) };
 }
 
-/** Writes the redemption of the new order and takes the code off the cart. */
+/** Writes the redemption of the new order (checkout takes the code off the cart). */
 export async function recordRedemption(tx: Executor, customerId: number, orderId: number, redemption: Redemption, at: string): Promise<void> {
   await tx.run('INSERT INTO discount_redemptions (code, order_id, customer_id, discount_cents, created_at) VALUES (?, ?, ?, ?, ?)', [
     redemption.code,
@@ -53,7 +53,6 @@ export async function recordRedemption(tx: Executor, customerId: number, orderId
     redemption.discountCents,
     at,
   ]);
-  await tx.run('DELETE FROM cart_discounts WHERE customer_id = ?', [customerId]);
 }
 
 /** Cancelling an order gives its use of the code back (in the cancel transaction). */

@@ -1,9 +1,8 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { caller } from '../auth/hook.js';
+import { cartOwnerRequired, requireCartOwner } from '../cart/http.js';
 import { cartView } from '../cart/routes.js';
 import { CartSchema, Money, Nullable, StringEnum, Timestamp } from '../http/schemas.js';
 import type { Routes } from '../http/types.js';
-import type { EcommercePlatform } from '../platform.js';
 import { DISCOUNT_TYPES } from './discount.js';
 
 export const DiscountCodeSchema = Type.Object(
@@ -40,12 +39,6 @@ const Fields = {
   active: Type.Boolean(),
 };
 const CodeBody = Type.Object({ discountCode: DiscountCodeSchema });
-
-/** The cart as GET /api/cart shows it: lines, subtotal, the applied code's discount, total. */
-export async function cartWithDiscount(platform: EcommercePlatform, customerId: number) {
-  const summary = await platform.getCartSummary(customerId);
-  return { ...cartView(summary.items), ...summary };
-}
 
 /** Discount codes: admins manage them; shoppers put one on their cart, redeemed at checkout. */
 export const promotionRoutes: Routes = (app, { platform }) => {
@@ -101,6 +94,8 @@ export const promotionRoutes: Routes = (app, { platform }) => {
   app.post(
     '/api/cart/discount',
     {
+      config: { auth: 'optional' },
+      ...cartOwnerRequired,
       schema: {
         tags: ['cart', 'discounts'],
         summary: 'Apply a discount code to the cart (replaces any other); 422 discount_invalid if it cannot be used',
@@ -109,15 +104,19 @@ export const promotionRoutes: Routes = (app, { platform }) => {
       },
     },
     async (request) => {
-      const { customerId } = caller(request);
-      await platform.applyDiscount(customerId, request.body.code);
-      return cartWithDiscount(platform, customerId);
+      const owner = requireCartOwner(request);
+      await platform.applyDiscount(owner, request.body.code);
+      return cartView(platform, owner);
     },
   );
 
-  app.delete('/api/cart/discount', { schema: { tags: ['cart', 'discounts'], summary: 'Take the discount code off the cart', ...CartBody } }, async (request) => {
-    const { customerId } = caller(request);
-    await platform.removeDiscount(customerId);
-    return cartWithDiscount(platform, customerId);
-  });
+  app.delete(
+    '/api/cart/discount',
+    { config: { auth: 'optional' }, ...cartOwnerRequired, schema: { tags: ['cart', 'discounts'], summary: 'Take the discount code off the cart', ...CartBody } },
+    async (request) => {
+      const owner = requireCartOwner(request);
+      await platform.removeDiscount(owner);
+      return cartView(platform, owner);
+    },
+  );
 };

@@ -1,13 +1,13 @@
 import { ConflictError, DiscountInvalidError, NotFoundError, ValidationError } from '../errors.js';
 import type { Driver } from '../db/driver.js';
 import { Assignments, isUniqueViolation, now } from '../db/sql.js';
-import { requireCustomer } from '../customers/service.js';
-import type { CartItem, CartService } from '../cart/service.js';
-import { fromCents, toCents } from '../money.js';
+import { resolveOwner, type CartOwner } from '../cart/owner.js';
+import { cartSummary, type CartSummary, type Destination } from '../cart/summary.js';
+import { fromMinor, toCents, toMinor } from '../money.js';
+import { DEFAULT_SHOP, type ShopSettings } from '../shop/settings.js';
 import * as v from '../validate.js';
 import {
   assertUsable,
-  discountCents,
   DISCOUNT_CODE_COLUMNS,
   DISCOUNT_TYPES,
   normaliseCode,
@@ -52,26 +52,15 @@ export interface NewDiscountCode {
 
 export type DiscountCodePatch = Partial<Omit<NewDiscountCode, 'code'>>;
 
-export interface CartSummary {
-  items: CartItem[];
-  subtotal: number;
-  subtotalCents: number;
-  discount: number;
-  discountCents: number;
-  total: number;
-  totalCents: number;
-  discountCode: string | null;
-  /** Why the applied code gives no discount right now (e.g. the subtotal is below its minimum); null otherwise. */
-  discountProblem: string | null;
-}
+export type { CartSummary } from '../cart/summary.js';
 
-const toDiscountCode = (r: DiscountCodeRow): DiscountCode => ({
+const toDiscountCode = (r: DiscountCodeRow, shop: ShopSettings): DiscountCode => ({
   code: r.code,
   type: r.type,
-  value: r.value / 100,
+  value: r.type === 'percentage' ? r.value / 100 : fromMinor(r.value, shop.currency),
   percentBasisPoints: r.type === 'percentage' ? r.value : null,
   amountCents: r.type === 'fixed' ? r.value : null,
-  minSubtotal: fromCents(r.min_subtotal_cents),
+  minSubtotal: fromMinor(r.min_subtotal_cents, shop.currency),
   minSubtotalCents: r.min_subtotal_cents,
   validFrom: r.valid_from,
   validUntil: r.valid_until,
@@ -85,9 +74,9 @@ const toDiscountCode = (r: DiscountCodeRow): DiscountCode => ({
 
 const FIELDS = ['code', 'type', 'value', 'minSubtotal', 'validFrom', 'validUntil', 'maxRedemptions', 'oncePerCustomer', 'active'] as const;
 
-/** Percent → basis points, currency units → cents: both exact through toCents (at most two decimals). */
-function storedValue(type: DiscountType, value: unknown): number {
-  const n = toCents(value, 'value');
+/** Percent → basis points (at most two decimals), currency units → minor units: both exact. */
+function storedValue(type: DiscountType, value: unknown, shop: ShopSettings): number {
+  const n = type === 'percentage' ? toCents(value, 'value') : toMinor(value, 'value', shop.currency);
   if (n <= 0) throw new ValidationError('value must be greater than 0', [{ path: 'value', message: 'must be > 0' }]);
   if (type === 'percentage' && n > 10_000) throw new ValidationError('value must be at most 100 (percent)', [{ path: 'value', message: 'must be <= 100' }]);
   return n;
@@ -118,15 +107,15 @@ function assertWindow(from: string | null, until: string | null): void {
 export class PromotionService {
   constructor(
     private readonly db: Driver,
-    private readonly cart: CartService,
+    private readonly shop: ShopSettings = DEFAULT_SHOP,
   ) {}
 
   async create(input: NewDiscountCode): Promise<DiscountCode> {
     const r = v.record(input, 'discountCode', FIELDS);
     const code = normaliseCode(r.code);
     const type = v.oneOf(r.type, 'type', DISCOUNT_TYPES);
-    const value = storedValue(type, r.value);
-    const minSubtotal = r.minSubtotal === undefined ? 0 : toCents(r.minSubtotal, 'minSubtotal');
+    const value = storedValue(type, r.value, this.shop);
+    const minSubtotal = r.minSubtotal === undefined ? 0 : toMinor(r.minSubtotal, 'minSubtotal', this.shop.currency);
     const from = instant(r.validFrom, 'validFrom');
     const until = instant(r.validUntil, 'validUntil');
     assertWindow(from, until);
@@ -144,7 +133,7 @@ export class PromotionService {
           [code, type, value, minSubtotal, from, until, max, once ? 1 : 0, active ? 1 : 0, at, at],
         );
       });
-      return toDiscountCode(row!);
+      return toDiscountCode(row!, this.shop);
     } catch (e) {
       if (isUniqueViolation(e)) throw duplicate(code);
       throw e;
@@ -153,13 +142,13 @@ export class PromotionService {
 
   async get(code: string): Promise<DiscountCode | null> {
     const row = await readCode(this.db, normaliseCode(code));
-    return row ? toDiscountCode(row) : null;
+    return row ? toDiscountCode(row, this.shop) : null;
   }
 
   /** Every code with its use count, newest first. */
   async list(): Promise<DiscountCode[]> {
     const rows = await this.db.all<DiscountCodeRow>(`SELECT ${DISCOUNT_CODE_COLUMNS} FROM discount_codes ORDER BY created_at DESC, code`);
-    return rows.map(toDiscountCode);
+    return rows.map((r) => toDiscountCode(r, this.shop));
   }
 
   /** Changes or deactivates (`{ active: false }`) a code; its use count is kept. */
@@ -170,20 +159,23 @@ export class PromotionService {
     if (type !== undefined && p.value === undefined) {
       throw new ValidationError('changing type needs a value too', [{ path: 'value', message: 'is required when type changes' }]);
     }
-    const sets = new Assignments();
-    if (p.minSubtotal !== undefined) sets.set('min_subtotal_cents', toCents(p.minSubtotal, 'minSubtotal'));
+    // Validated once, outside; the statement is built inside the body, which a retry runs again.
+    const fixed: Array<[string, unknown]> = [];
+    if (p.minSubtotal !== undefined) fixed.push(['min_subtotal_cents', toMinor(p.minSubtotal, 'minSubtotal', this.shop.currency)]);
     const from = p.validFrom === undefined ? undefined : instant(p.validFrom, 'validFrom');
     const until = p.validUntil === undefined ? undefined : instant(p.validUntil, 'validUntil');
-    if (from !== undefined) sets.set('valid_from', from);
-    if (until !== undefined) sets.set('valid_until', until);
-    if (p.maxRedemptions !== undefined) sets.set('max_redemptions', maxRedemptions(p.maxRedemptions));
-    if (p.oncePerCustomer !== undefined) sets.set('once_per_customer', bool(p.oncePerCustomer, 'oncePerCustomer') ? 1 : 0);
-    if (p.active !== undefined) sets.set('active', bool(p.active, 'active') ? 1 : 0);
+    if (from !== undefined) fixed.push(['valid_from', from]);
+    if (until !== undefined) fixed.push(['valid_until', until]);
+    if (p.maxRedemptions !== undefined) fixed.push(['max_redemptions', maxRedemptions(p.maxRedemptions)]);
+    if (p.oncePerCustomer !== undefined) fixed.push(['once_per_customer', bool(p.oncePerCustomer, 'oncePerCustomer') ? 1 : 0]);
+    if (p.active !== undefined) fixed.push(['active', bool(p.active, 'active') ? 1 : 0]);
     const row = await this.db.transaction(async (tx) => {
-      const current = await readCode(tx, c);
+      const current = await readCode(tx, c, true);
       if (!current) throw new NotFoundError('Discount code', c);
       const finalType = type ?? current.type;
-      if (p.value !== undefined) sets.set('type', finalType).set('value', storedValue(finalType, p.value));
+      const sets = new Assignments();
+      for (const [column, value] of fixed) sets.set(column, value);
+      if (p.value !== undefined) sets.set('type', finalType).set('value', storedValue(finalType, p.value, this.shop));
       assertWindow(from === undefined ? current.valid_from : from, until === undefined ? current.valid_until : until);
       if (sets.empty) return current;
       return tx.get<DiscountCodeRow>(`UPDATE discount_codes SET ${sets.sql}, updated_at = ? WHERE code = ? RETURNING ${DISCOUNT_CODE_COLUMNS}`, [
@@ -192,82 +184,56 @@ export class PromotionService {
         c,
       ]);
     });
-    return toDiscountCode(row!);
+    return toDiscountCode(row!, this.shop);
   }
 
   /**
-   * Puts a code on the customer's cart (replacing any other). Refused at once if it cannot be used
-   * now; the minimum subtotal is checked against the cart at checkout, as the cart may still grow.
+   * Puts a code on the cart (replacing any other). Refused at once if it cannot be used now; the
+   * minimum subtotal is checked against the cart at checkout, as the cart may still grow. A guest's
+   * once-per-customer use is checked at checkout, against the order's email.
    */
-  async applyToCart(customerId: number, code: string): Promise<CartSummary> {
-    const cid = v.id(customerId, 'customerId');
+  async applyToCart(owner: CartOwner, code: string): Promise<CartSummary> {
     const c = normaliseCode(code);
     await this.db.transaction(
       async (tx) => {
-        await requireCustomer(tx, cid);
+        const ref = await resolveOwner(tx, owner);
         const row = await readCode(tx, c);
         if (!row) throw unknownCode(c);
         const at = now();
         assertUsable(row, at, null);
-        if (row.once_per_customer === 1 && (await usedBy(tx, c, cid))) {
+        if (ref.customerId === null) {
+          await tx.run('UPDATE guest_carts SET discount_code = ? WHERE id = ?', [c, ref.id]);
+          return;
+        }
+        if (row.once_per_customer === 1 && (await usedBy(tx, c, ref.customerId))) {
           throw new DiscountInvalidError(c, 'already_used', `You have already used the discount code ${c}`);
         }
         await tx.run(
           `INSERT INTO cart_discounts (customer_id, code, applied_at) VALUES (?, ?, ?)
            ON CONFLICT (customer_id) DO UPDATE SET code = excluded.code, applied_at = excluded.applied_at`,
-          [cid, c, at],
+          [ref.customerId, c, at],
         );
       },
       { durable: false },
     );
-    return this.cartSummary(cid);
+    return this.cartSummary(owner);
   }
 
-  async removeFromCart(customerId: number): Promise<CartSummary> {
-    const cid = v.id(customerId, 'customerId');
+  async removeFromCart(owner: CartOwner): Promise<CartSummary> {
     await this.db.transaction(
       async (tx) => {
-        await requireCustomer(tx, cid);
-        await tx.run('DELETE FROM cart_discounts WHERE customer_id = ?', [cid]);
+        const ref = await resolveOwner(tx, owner);
+        if (ref.customerId === null) await tx.run('UPDATE guest_carts SET discount_code = NULL WHERE id = ?', [ref.id]);
+        else await tx.run('DELETE FROM cart_discounts WHERE customer_id = ?', [ref.customerId]);
       },
       { durable: false },
     );
-    return this.cartSummary(cid);
+    return this.cartSummary(owner);
   }
 
-  /** The cart with its subtotal, the discount its code would give now, and the total. */
-  async cartSummary(customerId: number): Promise<CartSummary> {
-    const cid = v.id(customerId, 'customerId');
-    const items = await this.cart.get(cid);
-    const subtotalCents = items.reduce((sum, i) => sum + i.subtotalCents, 0);
-    const applied = await this.db.get<{ code: string }>('SELECT code FROM cart_discounts WHERE customer_id = ?', [cid]);
-    let discount = 0;
-    let problem: string | null = null;
-    if (applied) {
-      const row = await readCode(this.db, applied.code);
-      try {
-        if (!row) throw unknownCode(applied.code);
-        assertUsable(row, now(), subtotalCents);
-        if (row.once_per_customer === 1 && (await usedBy(this.db, row.code, cid))) {
-          throw new DiscountInvalidError(row.code, 'already_used', `You have already used the discount code ${row.code}`);
-        }
-        discount = discountCents(row.type, row.value, subtotalCents);
-      } catch (e) {
-        if (!(e instanceof DiscountInvalidError)) throw e;
-        problem = e.message;
-      }
-    }
-    return {
-      items,
-      subtotal: fromCents(subtotalCents),
-      subtotalCents,
-      discount: fromCents(discount),
-      discountCents: discount,
-      total: fromCents(subtotalCents - discount),
-      totalCents: subtotalCents - discount,
-      discountCode: applied?.code ?? null,
-      discountProblem: problem,
-    };
+  /** The cart with its subtotal, the discount its code would give now, and with a destination shipping, tax and total. */
+  cartSummary(owner: CartOwner, destination: Destination = {}): Promise<CartSummary> {
+    return cartSummary(this.db, owner, destination, this.shop);
   }
 }
 

@@ -17,6 +17,11 @@ export const SearchQuerySchema = Type.Object({
   ),
   limit: Type.Optional(Limit),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 400, description: 'The nextCursor of the previous page (same query and sort)' })),
+}, {
+  // option.Size=M&option.Colour=Blue: products with a variant that has all these values.
+  patternProperties: { '^option\\.[^"]{1,50}$': Type.String({ minLength: 1, maxLength: 50 }) },
+  additionalProperties: false,
+  description: 'Also `option.<Name>=<value>` (up to 3): products with a variant carrying all the given option values. q equal to a SKU finds that product.',
 });
 
 export const SearchPageSchema = Type.Object({

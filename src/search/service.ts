@@ -1,9 +1,9 @@
 import type { CatalogCache } from '../cache/catalog-cache.js';
-import { PRODUCT_COLUMNS, toProduct, type Product, type ProductRow } from '../catalog/service.js';
+import { PRODUCT_COLUMNS, withVariants, type Product, type ProductRow } from '../catalog/service.js';
 import type { Executor } from '../db/driver.js';
 import { RATING_EXPR } from '../db/migrations/003_search.js';
 import { ValidationError } from '../errors.js';
-import { toCents } from '../money.js';
+import { toMinor, USD, type Currency } from '../money.js';
 import * as v from '../validate.js';
 import { decodeCursor, encodeCursor, type Position } from './cursor.js';
 import { fts5Query, searchTerms, tsQuery } from './terms.js';
@@ -15,7 +15,7 @@ export interface SearchQuery {
   /** Free text; matched as word prefixes against name, description and category. */
   q?: string;
   category?: string;
-  /** Currency units with at most two decimals, like prices. */
+  /** Currency units in the shop's decimals, like prices. */
   minPrice?: number;
   maxPrice?: number;
   inStock?: boolean;
@@ -27,6 +27,8 @@ export interface SearchQuery {
   limit?: number;
   /** nextCursor of the previous page. */
   cursor?: string;
+  /** `{ Size: 'M' }`: products with a variant that has every one of these option values. */
+  options?: Record<string, string>;
 }
 
 export interface Facet {
@@ -43,7 +45,7 @@ export interface SearchResult {
 
 export const MAX_SEARCH_LIMIT = 100;
 const MAX_FACETS = 100;
-const FIELDS = ['q', 'category', 'minPrice', 'maxPrice', 'inStock', 'minRating', 'sort', 'limit', 'cursor'] as const;
+const FIELDS = ['q', 'category', 'minPrice', 'maxPrice', 'inStock', 'minRating', 'sort', 'limit', 'cursor', 'options'] as const;
 
 /** A validated query in canonical form; equal searches have equal JSON (the cache key). */
 interface Plan {
@@ -58,6 +60,12 @@ interface Plan {
   sort: SearchSort | 'catalog';
   limit: number;
   after: Position | null;
+  /** Option name → value, sorted by name. */
+  options: [string, string][];
+  /** q as typed when it could be a SKU: an exact SKU match finds its product. */
+  sku: string | null;
+  /** Set after a SKU matched: just this product. */
+  productId?: number;
 }
 
 interface SortSpec {
@@ -98,14 +106,14 @@ function baseSortSpec(sort: Plan['sort'], dialect: Executor['dialect']): SortSpe
   }
 }
 
-export function planSearch(query: SearchQuery, dialect: Executor['dialect']): Plan {
+export function planSearch(query: SearchQuery, dialect: Executor['dialect'], currency: Currency = USD): Plan {
   const r = v.record(query ?? {}, 'query', FIELDS);
   const q = r.q === undefined || r.q === null ? '' : r.q;
   if (typeof q !== 'string') throw new ValidationError('q must be a string', [{ path: 'q', message: 'must be a string' }]);
   const terms = searchTerms(q);
   const category = r.category === undefined || r.category === null || r.category === '' ? null : v.text(r.category, 'category', 100, 1);
-  const minCents = r.minPrice === undefined || r.minPrice === null ? null : toCents(r.minPrice, 'minPrice');
-  const maxCents = r.maxPrice === undefined || r.maxPrice === null ? null : toCents(r.maxPrice, 'maxPrice');
+  const minCents = r.minPrice === undefined || r.minPrice === null ? null : toMinor(r.minPrice, 'minPrice', currency);
+  const maxCents = r.maxPrice === undefined || r.maxPrice === null ? null : toMinor(r.maxPrice, 'maxPrice', currency);
   if (minCents !== null && maxCents !== null && minCents > maxCents) {
     throw new ValidationError('minPrice must not exceed maxPrice', [{ path: 'minPrice', message: 'must be <= maxPrice' }]);
   }
@@ -124,7 +132,21 @@ export function planSearch(query: SearchQuery, dialect: Executor['dialect']): Pl
   const limit = r.limit === undefined || r.limit === null ? 20 : v.integer(r.limit, 'limit', 1, MAX_SEARCH_LIMIT);
   const after =
     r.cursor === undefined || r.cursor === null || r.cursor === '' ? null : decodeCursor(r.cursor, sort, sortSpec(sort, dialect).keyType);
-  return { terms, category, minCents, maxCents, inStock: r.inStock === true, minRating100, sort, limit, after };
+  const options: [string, string][] = [];
+  if (r.options !== undefined && r.options !== null) {
+    const o = v.record(r.options, 'options', Object.keys(r.options as object));
+    for (const [name, value] of Object.entries(o)) {
+      const n = v.text(name, 'options', 50, 1);
+      if (n.includes('"')) throw new ValidationError('an option name must not contain double quotes', [{ path: `option.${n}`, message: 'invalid name' }]);
+      options.push([n, v.text(value, `option.${n}`, 50, 1)]);
+    }
+    if (options.length > 3) throw new ValidationError('at most 3 option filters', [{ path: 'options', message: 'at most 3' }]);
+    options.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+  const trimmed = q.trim();
+  // A word with a digit or SKU punctuation may be a SKU: one indexed lookup; plain words cost nothing.
+  const sku = /^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$/.test(trimmed) && /[\d._\-/]/.test(trimmed) && after === null ? trimmed : null;
+  return { terms, category, minCents, maxCents, inStock: r.inStock === true, minRating100, sort, limit, after, options, sku };
 }
 
 interface Source {
@@ -151,7 +173,17 @@ function source(plan: Plan, dialect: Executor['dialect'], withCategory: boolean,
   if (plan.maxCents !== null) add('products.price_cents <= ?', plan.maxCents);
   if (plan.inStock) add('products.stock > 0');
   if (plan.minRating100 > 0) add('products.rating_count > 0 AND products.rating_sum * 100 >= ? * products.rating_count', plan.minRating100);
-  if (plan.terms.length === 0) return { from: 'products', id: 'products.id', where, params };
+  if (plan.productId !== undefined) add('products.id = ?', plan.productId);
+  if (plan.options.length > 0) {
+    // One variant must carry every value (a product with "M / Red" and "L / Blue" is no "M / Blue").
+    const value = dialect === 'sqlite' ? 'json_extract(pv.option_values, ?)' : '(pv.option_values::jsonb ->> ?)';
+    const conditions = plan.options.map(() => `${value} = ?`).join(' AND ');
+    add(
+      `EXISTS (SELECT 1 FROM product_variants pv WHERE pv.product_id = products.id AND ${conditions})`,
+      ...plan.options.flatMap(([name, val]) => [dialect === 'sqlite' ? `$."${name}"` : name, val]),
+    );
+  }
+  if (plan.terms.length === 0 || plan.productId !== undefined) return { from: 'products', id: 'products.id', where, params };
   if (dialect === 'postgres') {
     return {
       from: `products CROSS JOIN to_tsquery('simple', ?) AS tsq`,
@@ -184,15 +216,20 @@ export class SearchService {
   constructor(
     private readonly db: Executor,
     private readonly cache: CatalogCache | null = null,
+    private readonly currency: Currency = USD,
   ) {}
 
   async search(query: SearchQuery = {}): Promise<SearchResult> {
-    const plan = planSearch(query, this.db.dialect);
+    const plan = planSearch(query, this.db.dialect, this.currency);
     if (!this.cache) return this.run(plan);
     return this.cache.read(`search:${JSON.stringify(plan)}`, () => this.run(plan));
   }
 
   private async run(plan: Plan): Promise<SearchResult> {
+    if (plan.sku !== null) {
+      const hit = await this.db.get<{ product_id: number }>('SELECT product_id FROM product_variants WHERE sku = ?', [plan.sku]);
+      if (hit) plan = { ...plan, productId: hit.product_id, sort: 'catalog', terms: [] };
+    }
     const [page, facets] = await Promise.all([this.page(plan), this.facets(plan)]);
     return { ...page, facets };
   }
@@ -220,7 +257,7 @@ export class SearchService {
     if (more) rows.length = plan.limit;
     const last = rows[rows.length - 1];
     return {
-      items: rows.map(toProduct),
+      items: await withVariants(this.db, rows, this.currency),
       nextCursor: more && last ? encodeCursor({ sort: plan.sort, key: last.sort_key, id: last.id }) : null,
     };
   }

@@ -130,26 +130,24 @@ export class TaxService {
     const milli = p.ratePercent === undefined ? undefined : rateMilli(p.ratePercent);
     const cat = p.category === undefined ? undefined : category(p.category);
     const name = p.name === undefined ? undefined : label(p.name);
-    let slot: { country: string; category: string | null } | null = null;
-    try {
-      const row = await this.db.transaction(async (tx) => {
-        const current = await readRate(tx, rateId);
-        const sets = new Assignments();
-        if (country !== undefined) sets.set('country', country);
-        if (milli !== undefined) sets.set('rate_milli', milli);
-        if (cat !== undefined) sets.set('category', cat);
-        if (name !== undefined) sets.set('name', name);
-        if (sets.empty) return current;
-        slot = { country: country ?? current.country, category: cat === undefined ? current.category : cat };
-        if (await occupant(tx, slot.country, slot.category, rateId)) throw duplicate(slot.country, slot.category);
-        return tx.get<TaxRateRow>(`UPDATE tax_rates SET ${sets.sql}, updated_at = ? WHERE id = ? RETURNING ${COLUMNS}`, [...sets.params, now(), rateId]);
-      });
-      return toTaxRate(row!);
-    } catch (e) {
-      const s = slot as { country: string; category: string | null } | null;
-      if (isUniqueViolation(e) && s) throw duplicate(s.country, s.category);
-      throw e;
-    }
+    const row = await this.db.transaction(async (tx) => {
+      const current = await readRate(tx, rateId);
+      const sets = new Assignments();
+      if (country !== undefined) sets.set('country', country);
+      if (milli !== undefined) sets.set('rate_milli', milli);
+      if (cat !== undefined) sets.set('category', cat);
+      if (name !== undefined) sets.set('name', name);
+      if (sets.empty) return current;
+      const slot = { country: country ?? current.country, category: cat === undefined ? current.category : cat };
+      if (await occupant(tx, slot.country, slot.category, rateId)) throw duplicate(slot.country, slot.category);
+      try {
+        return await tx.get<TaxRateRow>(`UPDATE tax_rates SET ${sets.sql}, updated_at = ? WHERE id = ? RETURNING ${COLUMNS}`, [...sets.params, now(), rateId]);
+      } catch (e) {
+        // A concurrent change took the slot after our check (PostgreSQL, READ COMMITTED).
+        throw isUniqueViolation(e) ? duplicate(slot.country, slot.category) : e;
+      }
+    });
+    return toTaxRate(row!);
   }
 
   async remove(id: number): Promise<void> {

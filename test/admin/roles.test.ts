@@ -13,7 +13,7 @@ describe.each(backends)('staff role on $name', (backend) => {
   it('migration 011 keeps the accounts of a version-5 database and then accepts staff', async () => {
     const { url, cleanup } = await backend.create();
     try {
-      const old = openDriver(url);
+      const old = await openDriver(url);
       if (old instanceof PostgresDriver) await old.ensureSchema();
       await migrate(old, 5);
       await old.transaction(async (tx) => {

@@ -285,6 +285,23 @@ describe.each(backends)('tax rates on $name', (backend) => {
     expect(await p.createTaxRate({ country: 'DE', ratePercent: 7, category: 'Books' })).toMatchObject({ category: 'Books' });
   });
 
+  it('10 concurrent creates of the same standard rate behind one start barrier: one rate, nine clean 409s', async () => {
+    const p = ctx.platform;
+    let open!: () => void;
+    const barrier = new Promise<void>((resolve) => (open = resolve));
+    const racers = Array.from({ length: 10 }, async (_, i) => {
+      await barrier;
+      return p.createTaxRate({ country: 'NL', ratePercent: 21, name: `racer ${i}` });
+    });
+    open();
+    const results = await Promise.allSettled(racers);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    expect(failures).toHaveLength(9);
+    for (const e of failures) expect(e).toBeInstanceOf(ConflictError);
+    expect(await count(p)).toBe(1);
+  });
+
   it('bad input is a validation error and writes nothing', async () => {
     const p = ctx.platform;
     const ok = await p.createTaxRate({ country: 'AT', ratePercent: 20 });

@@ -28,9 +28,11 @@ describe.each(backends)('cart on $name', (backend) => {
     await ctx.platform.addToCart(customer, laptop, 1);
     await ctx.platform.addToCart(customer, mouse, 3);
     const cart = await ctx.platform.getCart(customer);
+    const [mouseVariant, laptopVariant] = [(await ctx.platform.getProduct(mouse))!.variants[0]!.id, (await ctx.platform.getProduct(laptop))!.variants[0]!.id];
+    const line = { sku: null, variantTitle: 'Default', category: null };
     expect(cart).toEqual([
-      { productId: mouse, productName: 'Mouse', price: 29.99, priceCents: 2999, quantity: 3, subtotal: 89.97, subtotalCents: 8997, availableStock: 10 },
-      { productId: laptop, productName: 'Laptop', price: 999.99, priceCents: 99999, quantity: 1, subtotal: 999.99, subtotalCents: 99999, availableStock: 2 },
+      { productId: mouse, variantId: mouseVariant, ...line, productName: 'Mouse', price: 29.99, priceCents: 2999, quantity: 3, subtotal: 89.97, subtotalCents: 8997, availableStock: 10 },
+      { productId: laptop, variantId: laptopVariant, ...line, productName: 'Laptop', price: 999.99, priceCents: 99999, quantity: 1, subtotal: 999.99, subtotalCents: 99999, availableStock: 2 },
     ]);
     // The cart shows the current price and stock; nothing is reserved by adding to a cart.
     await ctx.platform.updateProduct(mouse, { price: 25 });

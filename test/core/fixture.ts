@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, expect } from 'vitest';
 import type { EcommercePlatform, Row } from '../../src/index.js';
+import { ident, readTables } from '../../src/db/introspect.js';
 import { openFresh, type Backend } from '../backends.js';
 
 /**
@@ -20,14 +21,15 @@ export function usePlatform(backend: Backend): { platform: EcommercePlatform; ur
   return ctx;
 }
 
-const TABLES = ['customers', 'products', 'orders', 'order_items', 'cart_items', 'inventory_movements', 'order_status_history'];
-
-/** Every row of every table, for "nothing was written" assertions. */
+/**
+ * Every row of every table of the schema (read from the catalog, so a table added later is in it
+ * too), for "nothing was written" assertions. Rows in primary-key order, else in every column's.
+ */
 export async function snapshot(platform: EcommercePlatform): Promise<Record<string, Row[]>> {
   const out: Record<string, Row[]> = {};
-  for (const t of TABLES) {
-    const order = t === 'cart_items' ? 'customer_id, product_id' : 'id';
-    out[t] = await platform.query(`SELECT * FROM ${t} ORDER BY ${order}`);
+  for (const table of (await readTables(platform.db)).values()) {
+    const order = (table.primaryKey.length > 0 ? table.primaryKey : table.columns.map((c) => c.name)).map(ident).join(', ');
+    out[table.name] = await platform.db.all(`SELECT * FROM ${ident(table.name)} ORDER BY ${order}`);
   }
   return out;
 }

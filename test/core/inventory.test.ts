@@ -27,7 +27,8 @@ describe.each(backends)('inventory on $name', (backend) => {
     const before = await snapshot(ctx.platform);
     const err = await expectError(ctx.platform.updateStock(id, -4), InsufficientStockError, 'insufficient_stock');
     expect(err).toMatchObject({ productId: id, available: 3, requested: 4 });
-    expect(err.details).toEqual({ productId: id, available: 3, requested: 4 });
+    const variantId = (await ctx.platform.getProduct(id))!.variants[0]!.id;
+    expect(err.details).toEqual({ productId: id, variantId, available: 3, requested: 4 });
     expect(await snapshot(ctx.platform)).toEqual(before);
     expect(await ctx.platform.updateStock(id, -3)).toBe(0);
     await expectError(ctx.platform.updateStock(id, -1), InsufficientStockError, 'insufficient_stock');

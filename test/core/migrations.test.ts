@@ -1,4 +1,3 @@
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EcommercePlatform } from '../../src/index.js';
@@ -6,6 +5,7 @@ import { migrate, schemaVersion } from '../../src/db/migrate.js';
 import { LATEST_VERSION, migrations } from '../../src/db/migrations.js';
 import { openDriver } from '../../src/db/open.js';
 import { PostgresDriver } from '../../src/db/postgres.js';
+import { raceProcesses } from '../processes.js';
 import { backends } from '../backends.js';
 import { assertLedgerInvariant } from '../invariants.js';
 
@@ -24,7 +24,7 @@ describe.each(backends)('migrations on $name', (backend) => {
 
   it('opens a database made at version 1: upgrades it to the latest version with the data intact', async () => {
     const url = await freshUrl();
-    const old = openDriver(url);
+    const old = await openDriver(url);
     if (old instanceof PostgresDriver) await old.ensureSchema();
     expect(await migrate(old, 1)).toBe(1);
     // Data as version 1 wrote it, with its own SQL.
@@ -109,17 +109,7 @@ describe.each(backends)('migrations on $name', (backend) => {
   it('four processes opening one fresh database at once all succeed', async () => {
     const url = await freshUrl();
     const worker = fileURLToPath(new URL('./open-worker.ts', import.meta.url));
-    const results = await Promise.all(
-      [0, 1, 2, 3].map(
-        () =>
-          new Promise<string>((resolve, reject) => {
-            const child = fork(worker, [url], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-            child.on('message', (m) => resolve(String(m)));
-            child.on('error', reject);
-            child.on('exit', (code) => code !== 0 && reject(new Error(`worker exited with ${code}`)));
-          }),
-      ),
-    );
+    const results = await raceProcesses<string>(worker, [[url], [url], [url], [url]]);
     expect(results).toEqual(['ok', 'ok', 'ok', 'ok']);
     const platform = await EcommercePlatform.open(url);
     try {

@@ -152,7 +152,7 @@ describe('query() on an in-memory SQLite database (one shared connection)', () =
       expect(await snapshot(platform)).toEqual(before);
       // A cart line for a customer that does not exist must still violate the foreign key.
       await expect(
-        platform.db.run("INSERT INTO cart_items (customer_id, product_id, quantity, added_at) VALUES (999, 999, 1, '2020-01-01')"),
+        platform.db.run("INSERT INTO cart_items (customer_id, product_id, variant_id, quantity, added_at) VALUES (999, 999, 999, 1, '2020-01-01')"),
       ).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
     } finally {
       await platform.close();

@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpTimeouts } from '../../src/http/server.js';
 import { backends } from '../backends.js';
 import { startTestServer, tableCounts, type TestServer } from '../http/helpers.js';
 
@@ -32,7 +33,7 @@ describe.each(backends)('framework errors on $name', (backend) => {
   let s: TestServer;
   let admin: string;
   beforeAll(async () => {
-    s = await startTestServer(backend, { timeouts: { requestMs: 600, headersMs: 400 } });
+    s = await startTestServer(backend, { timeouts: { requestMs: 600, headersMs: 400, keepAliveMs: 300 } });
     admin = (await s.admin()).token;
   });
   afterAll(async () => s.close());
@@ -82,6 +83,17 @@ describe.each(backends)('framework errors on $name', (backend) => {
     expect(r.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     const idle = parseRaw(await rawRequest(s.url, 'GET /api/products HTTP/1.1\r\nHost: x\r\n'));
     expect(idle.status).toBe(408);
+  });
+
+  it('an idle keep-alive connection is closed after keepAliveMs; the defaults are never 0 (no slowloris)', async () => {
+    const t0 = performance.now();
+    const answer = await rawRequest(s.url, 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1.1 200/);
+    expect(performance.now() - t0).toBeLessThan(20_000); // closed by the server (keepAliveMs 300 here), not left open
+    const defaults = httpTimeouts();
+    expect(defaults).toEqual({ requestMs: 30_000, headersMs: 10_000, connectionMs: 120_000, keepAliveMs: 72_000 });
+    expect(s.app.server.requestTimeout).toBe(600);
+    expect(s.app.server.headersTimeout).toBe(400);
   });
 
   it('multipart is accepted only by the upload route; everywhere else it is a 415 and writes nothing', async () => {

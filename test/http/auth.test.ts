@@ -34,7 +34,8 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', path: '/api/products/{id}/stock', level: 'admin', body: () => ({ delta: 1, reason: 'restock' }) },
   { method: 'GET', path: '/api/products/{id}/inventory', level: 'admin' },
   { method: 'GET', path: '/api/cart', level: 'customer' },
-  { method: 'POST', path: '/api/cart/items', level: 'customer', body: (f) => ({ productId: f.productId, quantity: 1 }) },
+  // Anyone: without a session the first add creates a guest cart (its token comes back).
+  { method: 'POST', path: '/api/cart/items', level: 'public', body: (f) => ({ productId: f.productId, quantity: 1 }) },
   { method: 'PATCH', path: '/api/cart/items/{productId}', level: 'customer', body: () => ({ quantity: 1 }), owned: 'cartLine' },
   { method: 'DELETE', path: '/api/cart/items/{productId}', level: 'customer', owned: 'cartLine' },
   { method: 'DELETE', path: '/api/cart', level: 'customer' },
@@ -86,6 +87,12 @@ const FEATURE_ROUTES: Array<[string, string, Level]> = [
   ['GET', '/api/admin/tax-rates', 'admin'],
   ['PATCH', '/api/admin/tax-rates/{id}', 'admin'],
   ['DELETE', '/api/admin/tax-rates/{id}', 'admin'],
+  ['GET', '/api/cart/shipping-methods', 'customer'],
+  ['GET', '/api/shop', 'public'],
+  ['GET', '/api/variants/{id}', 'public'],
+  ['POST', '/api/products/{id}/variants', 'admin'],
+  ['PATCH', '/api/variants/{id}', 'admin'],
+  ['POST', '/api/variants/{id}/stock', 'admin'],
 ];
 
 describe.each(backends)('authorisation on $name', (backend) => {

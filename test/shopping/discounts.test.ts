@@ -1,4 +1,3 @@
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, DiscountInvalidError, EmptyCartError, NotFoundError, ValidationError, type EcommercePlatform } from '../../src/index.js';
@@ -6,6 +5,7 @@ import { discountCents } from '../../src/promotions/discount.js';
 import { backends } from '../backends.js';
 import { expectError, snapshot, usePlatform } from '../core/fixture.js';
 import { assertLedgerInvariant } from '../invariants.js';
+import { raceProcesses } from '../processes.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const iso = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
@@ -208,19 +208,9 @@ describe.each(backends)('discount codes on $name', (backend) => {
     const shoppers = await Promise.all(Array.from({ length: 40 }, () => shopper(ctx.platform, p, 1)));
     await Promise.all(shoppers.map((c) => ctx.platform.applyDiscount(c, 'PROC')));
     const worker = fileURLToPath(new URL('../race-worker.ts', import.meta.url));
-    const outcomes = await Promise.all(
-      [0, 1, 2, 3].map(
-        (w) =>
-          new Promise<{ ok: number; other: string[] }>((resolve, reject) => {
-            const child = fork(worker, [ctx.url, JSON.stringify(shoppers.filter((_, i) => i % 4 === w))], {
-              execArgv: ['--import', 'tsx'],
-              stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-            });
-            child.on('message', (m) => resolve(m as { ok: number; other: string[] }));
-            child.on('error', reject);
-            child.on('exit', (code) => code !== 0 && reject(new Error(`worker exited with ${code}`)));
-          }),
-      ),
+    const outcomes = await raceProcesses<{ ok: number; other: string[] }>(
+      worker,
+      [0, 1, 2, 3].map((w) => [ctx.url, JSON.stringify(shoppers.filter((_, i) => i % 4 === w))]),
     );
     expect(outcomes.reduce((n, o) => n + o.ok, 0)).toBe(10);
     const refused = outcomes.flatMap((o) => o.other);

@@ -1,0 +1,84 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConflictError, CURRENCIES, EcommercePlatform, toMinor, fromMinor, currency, ValidationError } from '../../src/index.js';
+import { backends, type Backend } from '../backends.js';
+import { expectError } from '../core/fixture.js';
+
+describe('the currency table', () => {
+  it('has the ISO 4217 minor units and converts exactly', () => {
+    expect(CURRENCIES.JPY).toBe(0);
+    expect(CURRENCIES.USD).toBe(2);
+    expect(CURRENCIES.EUR).toBe(2);
+    expect(CURRENCIES.KWD).toBe(3);
+    expect(CURRENCIES.BHD).toBe(3);
+    expect(CURRENCIES.CLF).toBe(4);
+    expect(Object.keys(CURRENCIES).length).toBeGreaterThan(150);
+    expect(toMinor(1.255, 'price', currency('KWD'))).toBe(1255);
+    expect(toMinor(1500, 'price', currency('jpy'))).toBe(1500);
+    // 0.1 + 0.2 is 0.30000000000000004 in binary: more decimals than EUR has, refused rather than rounded.
+    expect(() => toMinor(0.1 + 0.2, 'price', currency('EUR'))).toThrow(ValidationError);
+    expect(toMinor(0.3, 'price', currency('EUR'))).toBe(30);
+    expect(() => toMinor(1.5, 'price', currency('JPY'))).toThrow(ValidationError);
+    expect(() => toMinor(1.2555, 'price', currency('KWD'))).toThrow(/at most 3 decimals/);
+    expect(fromMinor(1255, currency('KWD'))).toBe(1.255);
+    expect(fromMinor(1500, currency('JPY'))).toBe(1500);
+    expect(() => currency('XAU')).toThrow(ValidationError);
+    expect(() => currency('ABC')).toThrow(ValidationError);
+  });
+});
+
+describe.each(backends)('the shop currency on $name', (backend: Backend) => {
+  const opened: EcommercePlatform[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const p of opened.splice(0)) await p.close();
+    for (const c of cleanups.splice(0)) await c();
+  });
+  const fresh = async () => {
+    const { url, cleanup } = await backend.create();
+    cleanups.push(cleanup);
+    return url;
+  };
+  const open = async (url: string, options: { currency?: string; pricesIncludeTax?: boolean } = {}) => {
+    const p = await EcommercePlatform.open(url, options);
+    opened.push(p);
+    return p;
+  };
+
+  it('a JPY shop refuses 1.5 and takes whole yen; a KWD shop accepts 1.255; amounts carry the currency', async () => {
+    const jpy = await open(await fresh(), { currency: 'JPY' });
+    expect(jpy.shop.currency).toEqual({ code: 'JPY', decimals: 0 });
+    const refused = await expectError(jpy.addProduct({ name: 'Tea', price: 1.5, stock: 1 }), ValidationError, 'validation_failed', 'JPY 1.5');
+    expect(refused.details[0]).toEqual({ path: 'price', message: 'no decimals (JPY)' });
+    expect(await jpy.query('SELECT COUNT(*) AS n FROM products')).toEqual([{ n: 0 }]);
+    const tea = await jpy.addProduct({ name: 'Tea', price: 1500, stock: 3 });
+    expect(await jpy.getProduct(tea)).toMatchObject({ price: 1500, priceCents: 1500, currency: 'JPY' });
+    const c = await jpy.createCustomer({ email: 'yen@example.com', name: 'Yen' });
+    await jpy.addToCart(c, tea, 2);
+    expect(await jpy.getCartSummary(c)).toMatchObject({ currency: 'JPY', subtotal: 3000, subtotalCents: 3000, total: 3000 });
+    const order = (await jpy.getOrder(await jpy.createOrder(c)))!;
+    expect(order).toMatchObject({ currency: 'JPY', totalAmount: 3000, totalCents: 3000 });
+
+    const kwd = await open(await fresh(), { currency: 'KWD' });
+    const dates = await kwd.addProduct({ name: 'Dates', price: 1.255, stock: 5 });
+    expect(await kwd.getProduct(dates)).toMatchObject({ price: 1.255, priceCents: 1255, currency: 'KWD' });
+    await expectError(kwd.addProduct({ name: 'Figs', price: 1.2555, stock: 1 }), ValidationError, 'validation_failed', 'KWD 4 decimals');
+    expect((await kwd.search({ maxPrice: 1.255 })).items.map((p) => p.id)).toEqual([dates]);
+  });
+
+  it('stores the currency with the shop: reopening with another is refused, without one it keeps the stored one', async () => {
+    const url = await fresh();
+    const first = await open(url, { currency: 'EUR' });
+    await first.addProduct({ name: 'Book', price: 12.5, stock: 1 });
+    await first.close();
+    opened.length = 0;
+    const err = await expectError(EcommercePlatform.open(url, { currency: 'JPY' }), ConflictError, 'conflict', 'other currency');
+    expect(err.message).toContain('EUR');
+    expect(err.details).toEqual({ stored: 'EUR', requested: 'JPY' });
+    const again = await open(url);
+    expect(again.shop.currency.code).toBe('EUR');
+    expect((await again.getProducts())[0]).toMatchObject({ price: 12.5, currency: 'EUR' });
+    const usd = await open(await fresh());
+    expect(usd.shop).toEqual({ currency: { code: 'USD', decimals: 2 }, pricesIncludeTax: false });
+    await expectError(EcommercePlatform.open(await fresh(), { currency: 'EURO' }), ValidationError, 'validation_failed', 'bad code');
+  });
+});
