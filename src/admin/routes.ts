@@ -14,7 +14,7 @@ import { layout } from './layout.js';
 import { catalogPages } from './pages/catalog.js';
 import { csvPages } from './pages/csv.js';
 import { customerPages } from './pages/customers.js';
-import { dashboardPages } from './pages/dashboard.js';
+import { DASHBOARD_MAX_AGE_S, dashboardPages } from './pages/dashboard.js';
 import { orderPages } from './pages/orders.js';
 import { promotionPages } from './pages/promotions.js';
 import { settingsPages } from './pages/settings.js';
@@ -47,7 +47,7 @@ export const adminRoutes: Routes = (app, { platform, auth }) => {
     sessions: new WebSessions(auth, { name: 'sk_admin', path: '/admin', sameSite: 'Strict' }),
     assets,
     queries: new AdminQueries(platform.db),
-    dashboard: new DashboardReport(platform.db),
+    dashboard: new DashboardReport(platform.db, DASHBOARD_MAX_AGE_S * 1000),
   };
   void app.register(
     async (scope: FastifyInstance) => {

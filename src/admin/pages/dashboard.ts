@@ -5,6 +5,8 @@ import { guard, param, PAGE, render, type AdminContext } from '../context.js';
 import { money, when } from '../layout.js';
 
 const WINDOWS = [7, 30, 90] as const;
+/** How long a built dashboard is shown again (see DashboardReport.cached). */
+export const DASHBOARD_MAX_AGE_S = 10;
 
 function figures(label: string, f: Dashboard['today']) {
   return html`<section class="card figure" aria-labelledby="fig-${label.replace(/\W+/g, '-')}">
@@ -19,9 +21,10 @@ export function dashboardPages(scope: FastifyInstance, ctx: AdminContext): void 
     if (!staff) return reply;
     const asked = Number(param(request, 'days'));
     const days = (WINDOWS as readonly number[]).includes(asked) ? (asked as 7 | 30 | 90) : 30;
-    const d = await ctx.dashboard.build({ days });
+    const d = await ctx.dashboard.cached(days);
     const chartData = { days: d.perDay.map((p) => p.date), revenue: d.perDay.map((p) => p.revenueCents / 100), orders: d.perDay.map((p) => p.orders) };
     const body = html`
+      <p class="hint">Figures are at most ${DASHBOARD_MAX_AGE_S} seconds old.</p>
       <div class="grid">${figures('Today', d.today)}${figures('This month', d.month)}</div>
       <section class="card" aria-labelledby="chart-title">
         <h2 id="chart-title">Revenue and orders per day, last ${days} days</h2>
