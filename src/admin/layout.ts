@@ -1,4 +1,5 @@
 import type { Role } from '../auth/service.js';
+import type { Currency } from '../money.js';
 import { csrfInput } from '../web/csrf.js';
 import { html, type HtmlValue, type SafeHtml } from '../web/html.js';
 import type { AssetRegistry } from '../web/assets.js';
@@ -66,9 +67,19 @@ ${shell.body}
 </html>`;
 }
 
-/** Integer minor units as money for display (USD until the shop's currency lands). */
-export function money(cents: number, currency = 'USD'): string {
-  return new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(cents / 100);
+let shopCurrency: Currency = { code: 'USD', decimals: 2 };
+
+/** The currency the panel shows amounts in: the shop's, set when the panel is mounted. */
+export function useCurrency(currency: Currency): void {
+  shopCurrency = currency;
+}
+
+/** Integer minor units of the shop's currency as money, for display only. */
+export function money(minor: number): string {
+  const c = shopCurrency;
+  return new Intl.NumberFormat('en-US', { style: 'currency', currency: c.code, minimumFractionDigits: c.decimals, maximumFractionDigits: c.decimals }).format(
+    minor / 10 ** c.decimals,
+  );
 }
 
 export function when(iso: string): string {

@@ -10,7 +10,7 @@ import { html } from '../web/html.js';
 import { sendPage } from '../web/page.js';
 import { WebSessions } from '../web/session.js';
 import type { AdminContext } from './context.js';
-import { layout } from './layout.js';
+import { layout, useCurrency } from './layout.js';
 import { catalogPages } from './pages/catalog.js';
 import { csvPages } from './pages/csv.js';
 import { customerPages } from './pages/customers.js';
@@ -40,6 +40,7 @@ export function adminAssets(): AssetRegistry {
  */
 export const adminRoutes: Routes = (app, { platform, auth }) => {
   const assets = adminAssets();
+  useCurrency(platform.shop.currency);
   assets.serve(app);
   const ctx: AdminContext = {
     platform,

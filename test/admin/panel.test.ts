@@ -125,6 +125,32 @@ describe.each(backends)('admin panel in Chromium on $name', (backend) => {
     expect((await server.platform.getProduct(productId))?.stock).toBe(10);
   });
 
+  it('a product with two variants shows each with its SKU and stock; one is adjusted with a reason', async () => {
+    const productId = await server.platform.addProduct({
+      name: 'Linen Shirt',
+      priceCents: 4900,
+      options: [{ name: 'Size', values: ['M', 'L'] }],
+      variants: [
+        { sku: 'LS-M', options: { Size: 'M' }, stock: 4 },
+        { sku: 'LS-L', options: { Size: 'L' }, stock: 2 },
+      ],
+    });
+    await signIn(page, server.url, ADMIN.email, ADMIN.password);
+    await page.goto(`${server.url}/admin/products/${productId}`);
+    expect(await page.getByRole('row', { name: /LS-M/ }).textContent()).toContain('4');
+    await page.getByLabel('Change stock of L by').fill('3');
+    await page.getByLabel('Reason for L').fill('found in the back');
+    await page.getByRole('button', { name: 'Adjust L' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('L stock is now 5');
+    await expectAccessible(page);
+    const product = await server.platform.getProduct(productId);
+    expect(product?.variants.map((v) => [v.sku, v.stock])).toEqual([
+      ['LS-M', 4],
+      ['LS-L', 5],
+    ]);
+    expect(product?.stock).toBe(9);
+  });
+
   it('an order goes from pending to delivered with the buttons; only allowed moves are offered', async () => {
     const productId = await server.platform.addProduct({ name: 'Tea Tin', priceCents: 1200, stock: 5 });
     const orderId = await sale(productId);

@@ -99,15 +99,29 @@ export function catalogPages(scope: FastifyInstance, ctx: AdminContext): void {
       ${notice(param(request, 'done'))}
       <p><a href="/products/${id}">View in the shop</a></p>
       ${isAdmin ? html`<h2>Details</h2>${productForm(staff.csrf, `/admin/products/${id}`, product, 'Save changes')}` : html`<p>${product.description}</p><p>Price ${money(product.priceCents)}</p>`}
-      <section aria-labelledby="stock-title" class="card">
-        <h2 id="stock-title">Stock: ${product.stock}</h2>
-        <form method="post" action="/admin/products/${id}/stock" class="inline">
-          ${csrfInput(staff.csrf)}
-          <p><label for="delta">Change by</label><input id="delta" name="delta" type="number" required aria-describedby="delta-hint"> <span id="delta-hint" class="hint">Negative to remove</span></p>
-          <p><label for="reason">Reason</label><input id="reason" name="reason" required maxlength="200"></p>
-          <p><button type="submit">Adjust stock</button></p>
-        </form>
-      </section>
+      ${product.variants.length > 1
+        ? html`<section aria-labelledby="stock-title" class="card">
+            <h2 id="stock-title">Variants and stock (${product.stock} in all)</h2>
+            <div class="scroll" tabindex="0"><table>
+              <thead><tr><th scope="col">Variant</th><th scope="col">SKU</th><th scope="col">Price</th><th scope="col">Stock</th><th scope="col">Adjust</th></tr></thead>
+              <tbody>${product.variants.map(
+                (variant) => html`<tr><td>${variant.title}</td><td>${variant.sku ?? '—'}</td><td>${money(variant.priceCents)}</td><td>${variant.stock}</td>
+                  <td><form method="post" action="/admin/variants/${variant.id}/stock" class="row">${csrfInput(staff.csrf)}
+                    <label for="delta-${variant.id}" class="sr">Change stock of ${variant.title} by</label><input id="delta-${variant.id}" name="delta" type="number" required size="6">
+                    <label for="reason-${variant.id}" class="sr">Reason for ${variant.title}</label><input id="reason-${variant.id}" name="reason" required maxlength="200" placeholder="Reason">
+                    <button type="submit">Adjust ${variant.title}</button></form></td></tr>`,
+              )}</tbody>
+            </table></div>
+          </section>`
+        : html`<section aria-labelledby="stock-title" class="card">
+            <h2 id="stock-title">Stock: ${product.stock}</h2>
+            <form method="post" action="/admin/products/${id}/stock" class="inline">
+              ${csrfInput(staff.csrf)}
+              <p><label for="delta">Change by</label><input id="delta" name="delta" type="number" required aria-describedby="delta-hint"> <span id="delta-hint" class="hint">Negative to remove</span></p>
+              <p><label for="reason">Reason</label><input id="reason" name="reason" required maxlength="200"></p>
+              <p><button type="submit">Adjust stock</button></p>
+            </form>
+          </section>`}
       <section aria-labelledby="images-title" class="card">
         <h2 id="images-title">Images</h2>
         ${images.length === 0 ? html`<p>No images yet.</p>` : ''}
@@ -184,6 +198,17 @@ export function catalogPages(scope: FastifyInstance, ctx: AdminContext): void {
       await platform.addProductImage(id, bytes);
       return redirectAfterPost(reply, `/admin/products/${id}?done=Image+added`);
     });
+  });
+
+  scope.post('/variants/:id/stock', PAGE, async (request, reply) => {
+    const staff = await guard(ctx, request, reply);
+    if (!staff) return reply;
+    const form = formOf(request.body);
+    const variant = await platform.getVariant(pathId(request));
+    if (!variant) throw new NotFoundError('Variant', param(request, 'id'));
+    const delta = intField(form, 'delta', { min: -1_000_000_000, max: 1_000_000_000 });
+    const stock = await platform.updateVariantStock(variant.id, delta, field(form, 'reason').trim());
+    return redirectAfterPost(reply, `/admin/products/${variant.productId}?done=${encodeURIComponent(`${variant.title} stock is now ${stock}`)}`);
   });
 
   scope.post('/products/:id/images/:imageId/move', PAGE, async (request, reply) => {
