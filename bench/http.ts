@@ -6,7 +6,7 @@
  * In the same run it measures the same server's bare GET /healthz as the HTTP ceiling.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -67,8 +67,11 @@ async function main(): Promise<void> {
   const origin = `http://127.0.0.1:${port}`;
   const args = ['bin/storekeeper.js', 'serve', '--port', String(port), '--db', db.url];
   if (WORKERS > 1) args.push('--workers', String(WORKERS));
-  const server = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), ...args], {
-    env: { ...process.env, STORE_DEMO_DATA: 'false', AUTH_RATE_LIMIT_PER_MIN: '1000000', LOG_LEVEL: 'warn', DATABASE_URL: db.url },
+  // The server measures its own event-loop stalls (bench/loop-monitor.mjs) into this file.
+  const loopFile = join(mkdtempSync(join(tmpdir(), 'sk-bench-loop-')), 'loop.txt');
+  const monitor = ['--import', new URL('./loop-monitor.mjs', import.meta.url).href];
+  const server = spawn(process.execPath, [...monitor, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), ...args], {
+    env: { ...process.env, STORE_DEMO_DATA: 'false', AUTH_RATE_LIMIT_PER_MIN: '1000000', LOG_LEVEL: 'warn', DATABASE_URL: db.url, BENCH_LOOP_FILE: loopFile },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   try {
@@ -102,6 +105,7 @@ async function main(): Promise<void> {
       if (r.statusCode !== expect) failures++;
     };
     const until = performance.now() + SECONDS * 1000;
+    const windowStart = Date.now();
     const startCpu = process.cpuUsage();
     const start = performance.now();
     await Promise.all(
@@ -122,6 +126,15 @@ async function main(): Promise<void> {
     );
     const elapsed = (performance.now() - start) / 1000;
     const driverCpu = process.cpuUsage(startCpu);
+    const windowEnd = Date.now();
+    await new Promise((r) => setTimeout(r, 300)); // the monitor's last window of the run
+    const stalls = existsSync(loopFile)
+      ? readFileSync(loopFile, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => l.split(' ').map(Number) as [number, number])
+          .filter(([at]) => at >= windowStart && at <= windowEnd + 300)
+      : [];
 
     let health = 0;
     const healthUntil = performance.now() + Math.min(5, SECONDS) * 1000;
@@ -148,6 +161,8 @@ async function main(): Promise<void> {
     console.log(`checkout latency p50 / p99  : ${pct(checkoutLatencies, 50).toFixed(1)} ms / ${pct(checkoutLatencies, 99).toFixed(1)} ms`);
     console.log(`GET /healthz requests/s     : ${f(healthRps)}  (HTTP ceiling of the same server)`);
     console.log(`load driver CPU             : ${((driverCpu.user + driverCpu.system) / 1e6 / elapsed).toFixed(2)} cores`);
+    const worst = stalls.reduce((m, [, ms]) => Math.max(m, ms), 0);
+    console.log(`largest event-loop stall    : ${stalls.length ? `${worst.toFixed(1)} ms` : 'n/a'}  (server processes, monitorEventLoopDelay over the checkout phase)`);
     if (failures > 0) process.exitCode = 1;
   } finally {
     server.kill('SIGTERM');

@@ -75,16 +75,16 @@ export class EcommercePlatform {
     this.inventory = new InventoryService(db);
     this.cart = new CartService(db, shop.currency);
     this.orders = new OrderService(db, shop);
-    this.reports = new ReportService(db);
+    this.reports = new ReportService(db, shop.currency);
     this.catalogCache = new CatalogCache(db);
     this.searchService = new SearchService(db, this.catalogCache, shop.currency);
     this.reviews = new ReviewService(db);
-    this.priceHistory = new PriceHistoryService(db);
+    this.priceHistory = new PriceHistoryService(db, shop.currency);
     this.promotions = new PromotionService(db, shop);
     this.imageStore = imageStoreFor(target, options);
     this.images = new ImageService(db, this.imageStore, options.maxImageBytes);
     this.addresses = new AddressService(db);
-    this.shipping = new ShippingService(db);
+    this.shipping = new ShippingService(db, shop.currency);
     this.taxes = new TaxService(db);
   }
 

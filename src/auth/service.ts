@@ -203,9 +203,11 @@ export class AuthService {
     if (!row || Date.parse(row.expires_at) <= at) return null;
     const next = this.expiryFrom(Date.parse(row.created_at), at);
     if (Date.parse(next) - Date.parse(row.expires_at) >= Math.min(5 * 60_000, this.sessionIdleMs / 10)) {
-      await this.db.transaction((tx) => tx.run('UPDATE sessions SET expires_at = ? WHERE token_hash = ? AND expires_at < ?', [next, tokenHash, next]), {
-        durable: false,
-      });
+      // Best effort: a read must not fail because the slide could not be written (a busy or
+      // failed-closed database); the session then just keeps its current expiry.
+      await this.db
+        .transaction((tx) => tx.run('UPDATE sessions SET expires_at = ? WHERE token_hash = ? AND expires_at < ?', [next, tokenHash, next]), { durable: false })
+        .catch(() => undefined);
     }
     return { customerId: row.customer_id, role: row.role, tokenHash };
   }

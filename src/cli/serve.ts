@@ -40,7 +40,9 @@ Environment:
   ADMIN_EMAIL, ADMIN_PASSWORD  create this admin account at start when it does not exist
   AUTH_RATE_LIMIT_PER_MIN   login/register requests per IP per minute (default 30)
   LOG_LEVEL                 pino level (default info)
-  TRUST_PROXY=true          take the client IP from X-Forwarded-For (behind a proxy)
+  TRUST_PROXY               proxies whose X-Forwarded-For is believed: a hop count (1, or true)
+                            or addresses/CIDRs (10.0.0.0/8,::1); default none
+  REQUEST_TIMEOUT_MS        the whole request must arrive within this (default 30000, else 408)
   COOKIE_SECURE=true        mark the session cookie Secure (default when NODE_ENV=production)
   CLEANUP_INTERVAL_MS       how often the cluster deletes expired sessions (default 600000)
   IMAGE_STORE               image directory or s3://bucket/prefix (S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION)

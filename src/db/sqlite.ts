@@ -3,6 +3,7 @@ import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { closeSync, fsync as nodeFsync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BusyError, OutcomeUnknownError } from '../errors.js';
+import { BackgroundCheckpointer } from './sqlite-checkpoint.js';
 import { assertLooksReadOnly, readOnlyRefusal, type Driver, type Executor, type Params, type Row, type TransactionOptions } from './driver.js';
 
 export type SqliteDurability = 'power-cut-safe' | 'crash-safe-only';
@@ -18,6 +19,11 @@ export interface SqliteOptions {
   busyTimeoutMs?: number;
   /** Most calls that share one commit. */
   maxBatch?: number;
+  /**
+   * 'background' (default for files): WAL checkpoints run on a worker thread (sqlite-checkpoint.ts);
+   * 'inline': SQLite's autocheckpoint, inside the COMMIT that crosses 1000 pages.
+   */
+  checkpoints?: 'background' | 'inline';
   /** For fault tests: replaces fs.fsync of the WAL (to slow it down or make it fail). */
   fsync?: (fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => void;
 }
@@ -129,7 +135,8 @@ export class SqliteDriver implements Driver {
   private readonly analyst: SqliteDatabase | undefined;
   private queue: Job[] = [];
   /** Counters for monitoring group commit: calls per batch = calls / batches. */
-  readonly stats = { batches: 0, calls: 0, durableBatches: 0, commitMs: 0, fsyncs: 0 };
+  readonly stats = { batches: 0, calls: 0, durableBatches: 0, commitMs: 0, fsyncs: 0, checkpoints: 0 };
+  private readonly checkpointer: BackgroundCheckpointer | undefined;
   private draining = false;
   private closed = false;
   private readonly maxBatch: number;
@@ -184,6 +191,16 @@ export class SqliteDriver implements Driver {
       this.reader = new Connection(r);
       this.analyst = new Database(filename, { readonly: true, fileMustExist: true });
       this.analyst.pragma(`busy_timeout = ${busy}`);
+    }
+    if (!memory && (options.checkpoints ?? 'background') === 'background') {
+      w.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new BackgroundCheckpointer(
+        this.walPath!.slice(0, -'-wal'.length),
+        () => {
+          if (w.open) w.pragma('wal_autocheckpoint = 1000');
+        },
+        () => this.stats.checkpoints++,
+      );
     }
   }
 
@@ -327,6 +344,7 @@ export class SqliteDriver implements Driver {
         try {
           w.control('COMMIT');
           this.stats.commitMs += performance.now() - started;
+          this.checkpointer?.committed();
         } catch (e) {
           fatal = e;
           if (w.db.inTransaction) w.control('ROLLBACK');
@@ -386,6 +404,9 @@ export class SqliteDriver implements Driver {
     if (this.closed) return;
     this.closed = true;
     while (this.draining || this.queue.length > 0 || this.syncing || this.awaitingSync.length > 0) await sleep(1);
+    if (this.checkpointer) {
+      await this.checkpointer.close();
+    }
     if (this.walFd !== undefined) closeSync(this.walFd);
     this.analyst?.close();
     if (this.reader !== this.writer) this.reader.db.close();

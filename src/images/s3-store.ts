@@ -82,6 +82,18 @@ export class S3ImageStore implements ImageStore {
     }
   }
 
+  async has(hash: string): Promise<boolean> {
+    if (!HASH.test(hash)) return false;
+    const { sdk, client } = await this.connect();
+    try {
+      await client.send(new sdk.HeadObjectCommand({ Bucket: this.options.bucket, Key: this.key(hash) }));
+      return true;
+    } catch (e) {
+      if (isMissing(e)) return false;
+      throw e;
+    }
+  }
+
   url(hash: string): string {
     const base = this.options.publicUrl ?? '/images/';
     return `${base.endsWith('/') ? base : `${base}/`}${hash}`;

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../errors.js';
 import type { Driver, Executor } from '../db/driver.js';
 import { now } from '../db/sql.js';
-import { fromCents } from '../money.js';
+import { fromMinor, USD, type Currency } from '../money.js';
 import * as v from '../validate.js';
 
 export interface PriceChange {
@@ -25,12 +25,12 @@ interface PriceChangeRow {
   changed_by: number | null;
 }
 
-const toChange = (r: PriceChangeRow): PriceChange => ({
+const toChange = (r: PriceChangeRow, c: Currency): PriceChange => ({
   id: r.id,
   productId: r.product_id,
-  oldPrice: fromCents(r.old_price_cents),
+  oldPrice: fromMinor(r.old_price_cents, c),
   oldPriceCents: r.old_price_cents,
-  newPrice: fromCents(r.new_price_cents),
+  newPrice: fromMinor(r.new_price_cents, c),
   newPriceCents: r.new_price_cents,
   changedAt: r.changed_at,
   changedBy: r.changed_by,
@@ -70,7 +70,7 @@ export interface LowestPrice {
  * the 30 days before that reduction. The prices in effect in that window are exactly the old
  * prices of the changes made within it (each was replaced by one of them), up to the current one.
  */
-export async function lowestPrice30d(ex: Executor, productId: number): Promise<LowestPrice> {
+export async function lowestPrice30d(ex: Executor, productId: number, c: Currency = USD): Promise<LowestPrice> {
   const last = await ex.get<{ id: number; old_price_cents: number; new_price_cents: number; changed_at: string }>(
     'SELECT id, old_price_cents, new_price_cents, changed_at FROM price_history WHERE product_id = ? ORDER BY id DESC LIMIT 1',
     [productId],
@@ -82,11 +82,14 @@ export async function lowestPrice30d(ex: Executor, productId: number): Promise<L
     [productId, since, last.id],
   );
   const cents = row!.lowest;
-  return { lowestPrice30d: fromCents(cents), lowestPrice30dCents: cents };
+  return { lowestPrice30d: fromMinor(cents, c), lowestPrice30dCents: cents };
 }
 
 export class PriceHistoryService {
-  constructor(private readonly db: Driver) {}
+  constructor(
+    private readonly db: Driver,
+    private readonly currency: Currency = USD,
+  ) {}
 
   /** Every recorded change of the product's price, newest first. */
   async history(productId: number, options: { limit?: number; cursor?: number } = {}): Promise<PriceChange[]> {
@@ -99,10 +102,10 @@ export class PriceHistoryService {
       [pid, before, limit],
     );
     if (rows.length === 0 && !(await this.db.get('SELECT 1 AS one FROM products WHERE id = ?', [pid]))) throw new NotFoundError('Product', pid);
-    return rows.map(toChange);
+    return rows.map((r) => toChange(r, this.currency));
   }
 
   async lowestPrice30d(productId: number): Promise<LowestPrice> {
-    return lowestPrice30d(this.db, v.id(productId, 'productId'));
+    return lowestPrice30d(this.db, v.id(productId, 'productId'), this.currency);
   }
 }

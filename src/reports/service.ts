@@ -1,5 +1,5 @@
 import type { Driver } from '../db/driver.js';
-import { fromCents } from '../money.js';
+import { fromMinor, USD, type Currency } from '../money.js';
 import { ORDER_STATUSES, type OrderStatus } from '../orders/status.js';
 import * as v from '../validate.js';
 
@@ -35,7 +35,10 @@ export interface LowStockProduct {
 
 /** Read-only reports; each is one query. Cancelled orders never count as spending. */
 export class ReportService {
-  constructor(private readonly db: Driver) {}
+  constructor(
+    private readonly db: Driver,
+    private readonly currency: Currency = USD,
+  ) {}
 
   async pendingOrders(): Promise<PendingOrder[]> {
     const rows = await this.db.all<{ id: number; customer_id: number; name: string; total_cents: number; items: number; created_at: string }>(
@@ -47,7 +50,7 @@ export class ReportService {
       orderId: r.id,
       customerId: r.customer_id,
       customerName: r.name,
-      totalAmount: fromCents(r.total_cents),
+      totalAmount: fromMinor(r.total_cents, this.currency),
       totalCents: r.total_cents,
       itemCount: Number(r.items),
       createdAt: r.created_at,
@@ -67,7 +70,7 @@ export class ReportService {
       name: r.name,
       email: r.email,
       orderCount: Number(r.order_count),
-      totalSpent: fromCents(Number(r.total)),
+      totalSpent: fromMinor(Number(r.total), this.currency),
       totalSpentCents: Number(r.total),
     }));
   }
@@ -80,7 +83,7 @@ export class ReportService {
        FROM orders WHERE status = ? GROUP BY substr(created_at, 1, 10) ORDER BY day DESC`,
       [status],
     );
-    return rows.map((r) => ({ date: r.day, orders: Number(r.orders), revenue: fromCents(Number(r.revenue)), revenueCents: Number(r.revenue) }));
+    return rows.map((r) => ({ date: r.day, orders: Number(r.orders), revenue: fromMinor(Number(r.revenue), this.currency), revenueCents: Number(r.revenue) }));
   }
 
   async lowStock(options: { threshold?: number } = {}): Promise<LowStockProduct[]> {

@@ -6,6 +6,7 @@ export const ShippingMethodSchema = Type.Object(
   {
     id: Type.Integer(),
     name: Type.String(),
+    currency: Type.String({ description: 'ISO 4217: the shop currency' }),
     price: Type.Number(),
     priceCents: Type.Integer(),
     countries: Type.Array(Type.String(), { description: "Destination codes, or ['*'] for everywhere" }),

@@ -2,12 +2,14 @@ import type { Driver, Executor } from '../db/driver.js';
 import { Assignments, now } from '../db/sql.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { COUNTRIES, countryCode } from '../geo/countries.js';
-import { fromCents, toCents } from '../money.js';
+import { fromMinor, toMinor, USD, type Currency } from '../money.js';
 import * as v from '../validate.js';
 
 export interface ShippingMethod {
   id: number;
   name: string;
+  /** In the shop's currency (ISO 4217), like every amount of the method. */
+  currency: string;
   price: number;
   priceCents: number;
   /** Destination codes, sorted; `['*']`: everywhere. */
@@ -52,13 +54,14 @@ const COLUMNS = 'id, name, price_cents, free_above_cents, everywhere, active, cr
 const FIELDS = ['name', 'price', 'countries', 'freeAbove', 'active'] as const;
 export const EVERYWHERE = '*';
 
-const toMethod = (r: MethodRow, countries: string[]): ShippingMethod => ({
+const toMethod = (r: MethodRow, countries: string[], c: Currency): ShippingMethod => ({
   id: Number(r.id),
   name: r.name,
-  price: fromCents(Number(r.price_cents)),
+  currency: c.code,
+  price: fromMinor(Number(r.price_cents), c),
   priceCents: Number(r.price_cents),
   countries: Number(r.everywhere) === 1 ? [EVERYWHERE] : countries,
-  freeAbove: r.free_above_cents === null ? null : fromCents(Number(r.free_above_cents)),
+  freeAbove: r.free_above_cents === null ? null : fromMinor(Number(r.free_above_cents), c),
   freeAboveCents: r.free_above_cents === null ? null : Number(r.free_above_cents),
   active: Number(r.active) === 1,
   createdAt: r.created_at,
@@ -80,7 +83,7 @@ function parseCountries(value: unknown): { everywhere: boolean; codes: string[] 
 }
 
 const methodName = (value: unknown) => v.text(value, 'name', 100, 1);
-const freeAbove = (value: unknown): number | null => (value === null ? null : toCents(value, 'freeAbove'));
+const freeAbove = (value: unknown, c: Currency): number | null => (value === null ? null : toMinor(value, 'freeAbove', c));
 
 function active(value: unknown): boolean {
   if (typeof value !== 'boolean') throw new ValidationError('active must be a boolean', [{ path: 'active', message: 'must be a boolean' }]);
@@ -139,14 +142,18 @@ async function setCountries(tx: Executor, methodId: number, codes: readonly stri
 
 /** Shipping methods (admin): a price, where they ship, and a subtotal above which they are free. */
 export class ShippingService {
-  constructor(private readonly db: Driver) {}
+  constructor(
+    private readonly db: Driver,
+    /** Prices are given and shown in the shop's currency, stored in its minor units. */
+    private readonly currency: Currency = USD,
+  ) {}
 
   async create(input: NewShippingMethod): Promise<ShippingMethod> {
     const r = v.record(input, 'shippingMethod', FIELDS);
     const name = methodName(r.name);
-    const price = toCents(r.price, 'price');
+    const price = toMinor(r.price, 'price', this.currency);
     const { everywhere, codes } = parseCountries(r.countries);
-    const free = r.freeAbove === undefined ? null : freeAbove(r.freeAbove);
+    const free = r.freeAbove === undefined ? null : freeAbove(r.freeAbove, this.currency);
     const isActive = r.active === undefined ? true : active(r.active);
     const row = await this.db.transaction(async (tx) => {
       const at = now();
@@ -158,14 +165,14 @@ export class ShippingService {
       await setCountries(tx, Number(created!.id), codes);
       return created!;
     });
-    return toMethod(row, codes);
+    return toMethod(row, codes, this.currency);
   }
 
   async get(methodId: number): Promise<ShippingMethod> {
     const id = v.id(methodId);
     const row = await this.db.get<MethodRow>(`SELECT ${COLUMNS} FROM shipping_methods WHERE id = ?`, [id]);
     if (!row) throw new NotFoundError('Shipping method', id);
-    return toMethod(row, await countriesOf(this.db, id));
+    return toMethod(row, await countriesOf(this.db, id), this.currency);
   }
 
   /** Every method, active or not, in the order they were created. */
@@ -179,7 +186,7 @@ export class ShippingService {
       const id = Number(l.method_id);
       byMethod.set(id, [...(byMethod.get(id) ?? []), l.country]);
     }
-    return rows.map((r) => toMethod(r, byMethod.get(Number(r.id)) ?? []));
+    return rows.map((r) => toMethod(r, byMethod.get(Number(r.id)) ?? [], this.currency));
   }
 
   /** Changes a method; `countries` replaces the whole list; `{ active: false }` withdraws it from checkout. */
@@ -188,8 +195,8 @@ export class ShippingService {
     const p = v.record(patch, 'patch', FIELDS);
     const sets = new Assignments();
     if (p.name !== undefined) sets.set('name', methodName(p.name));
-    if (p.price !== undefined) sets.set('price_cents', toCents(p.price, 'price'));
-    if (p.freeAbove !== undefined) sets.set('free_above_cents', freeAbove(p.freeAbove));
+    if (p.price !== undefined) sets.set('price_cents', toMinor(p.price, 'price', this.currency));
+    if (p.freeAbove !== undefined) sets.set('free_above_cents', freeAbove(p.freeAbove, this.currency));
     if (p.active !== undefined) sets.set('active', active(p.active) ? 1 : 0);
     const destinations = p.countries === undefined ? undefined : parseCountries(p.countries);
     if (destinations) sets.set('everywhere', destinations.everywhere ? 1 : 0);
@@ -200,6 +207,6 @@ export class ShippingService {
       if (destinations) await setCountries(tx, id, destinations.codes);
       return (await tx.get<MethodRow>(`UPDATE shipping_methods SET ${sets.sql}, updated_at = ? WHERE id = ? RETURNING ${COLUMNS}`, [...sets.params, now(), id]))!;
     });
-    return toMethod(row, destinations ? destinations.codes : await countriesOf(this.db, id));
+    return toMethod(row, destinations ? destinations.codes : await countriesOf(this.db, id), this.currency);
   }
 }

@@ -1,11 +1,10 @@
 import type { Executor } from '../db/driver.js';
 import { now } from '../db/sql.js';
 
-/** What the demo shop charges: one shipping method everywhere, German VAT with the reduced rate for books. */
+/** What the demo shop charges: one shipping method everywhere and the German standard VAT rate. */
 export const DEMO_SHIPPING = { name: 'Standard', priceCents: 490, freeAboveCents: 5000 } as const;
 export const DEMO_TAX_RATES = [
   { country: 'DE', rateMilli: 19_000, category: null, name: 'VAT' },
-  { country: 'DE', rateMilli: 7_000, category: 'Books', name: 'VAT (reduced)' },
 ] as const;
 
 /** Inside the demo catalog's transaction, so it is loaded once with the products; a shop that already has methods or rates keeps its own. */

@@ -58,11 +58,38 @@ describe.each(backends)('the shop currency on $name', (backend: Backend) => {
     const order = (await jpy.getOrder(await jpy.createOrder(c)))!;
     expect(order).toMatchObject({ currency: 'JPY', totalAmount: 3000, totalCents: 3000 });
 
+    // Shipping prices and discount amounts are in the shop's currency too.
+    const method = await jpy.createShippingMethod({ name: 'Yamato', price: 800, countries: ['JP'] });
+    expect(method).toMatchObject({ price: 800, priceCents: 800 });
+    await expectError(jpy.createShippingMethod({ name: 'Half', price: 0.5, countries: ['JP'] }), ValidationError, 'validation_failed', 'JPY shipping');
+    expect(await jpy.createDiscountCode({ code: 'YEN', type: 'fixed', value: 300 })).toMatchObject({ value: 300, amountCents: 300 });
+
     const kwd = await open(await fresh(), { currency: 'KWD' });
     const dates = await kwd.addProduct({ name: 'Dates', price: 1.255, stock: 5 });
     expect(await kwd.getProduct(dates)).toMatchObject({ price: 1.255, priceCents: 1255, currency: 'KWD' });
     await expectError(kwd.addProduct({ name: 'Figs', price: 1.2555, stock: 1 }), ValidationError, 'validation_failed', 'KWD 4 decimals');
     expect((await kwd.search({ maxPrice: 1.255 })).items.map((p) => p.id)).toEqual([dates]);
+  });
+
+  it('a shop that already held amounts before the currency was stored keeps USD', async () => {
+    const url = await fresh();
+    const { openDriver } = await import('../../src/db/open.js');
+    const { migrate } = await import('../../src/db/migrate.js');
+    const { PostgresDriver } = await import('../../src/db/postgres.js');
+    const db = await openDriver(url);
+    if (db instanceof PostgresDriver) await db.ensureSchema();
+    await migrate(db, 5);
+    await db.run("INSERT INTO products (name, description, price_cents, stock, created_at, updated_at) VALUES ('Old', '', 1999, 2, '2020-01-01T00:00:00.000Z', '2020-01-01T00:00:00.000Z')");
+    await db.run("INSERT INTO inventory_movements (product_id, delta, reason, created_at) VALUES (1, 2, 'initial stock', '2020-01-01T00:00:00.000Z')");
+    await db.close();
+    await expectError(EcommercePlatform.open(url, { currency: 'EUR' }), ConflictError, 'conflict', 'old shop, new currency');
+    const p = await open(url);
+    expect(p.shop.currency.code).toBe('USD');
+    expect((await p.getProduct(1))!).toMatchObject({ price: 19.99, stock: 2, variants: [expect.objectContaining({ id: 1, stock: 2, isDefault: true })] });
+    expect(await p.getInventoryMovements(1)).toEqual([expect.objectContaining({ variantId: 1, delta: 2 })]);
+    expect(await p.addVariant(1, { sku: 'X-1', options: {} }).catch((e: Error) => e.name)).toBe('ValidationError');
+    const id = await p.addProduct({ name: 'New', price: 1, options: [{ name: 'Size', values: ['S'] }], variants: [{ sku: 'NEW-S', options: { Size: 'S' } }] });
+    expect((await p.getProduct(id))!.variants[0]!.id).toBeGreaterThan(1);
   });
 
   it('stores the currency with the shop: reopening with another is refused, without one it keeps the stored one', async () => {

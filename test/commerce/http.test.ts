@@ -166,7 +166,7 @@ describe.each(backends)('commerce over HTTP on $name', (backend) => {
       expect(tee).toHaveLength(1);
       expect(tee[0].variants.map((x: { sku: string }) => x.sku)).toEqual(['TEE-S', 'TEE-M', 'TEE-L']);
       expect(await demo.platform.listShippingMethods()).toHaveLength(1);
-      expect(await demo.platform.listTaxRates()).toHaveLength(1);
+      expect((await demo.platform.listTaxRates()).map((r) => r.country)).toContain('DE');
       await assertLedgerInvariant(demo.platform);
     } finally {
       await demo.close();

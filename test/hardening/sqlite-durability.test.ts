@@ -167,3 +167,29 @@ describe('SQLite durability edges', () => {
     }
   });
 });
+
+describe('SQLite checkpoints off the event loop', () => {
+  it('the writer never autocheckpoints inside COMMIT; a worker thread checkpoints the WAL and the data stays whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sk-ckpt-'));
+    try {
+      const driver = new SqliteDriver(join(dir, 'store.db'));
+      const writer = (driver as unknown as { writer: { db: Database.Database } }).writer.db;
+      expect(writer.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+      await driver.transaction((tx) => tx.run('CREATE TABLE t (id INTEGER PRIMARY KEY, pad TEXT NOT NULL)'));
+      const pad = 'x'.repeat(4000);
+      for (let round = 0; round < 20; round++) {
+        await Promise.all(Array.from({ length: 50 }, () => driver.transaction((tx) => tx.run('INSERT INTO t (pad) VALUES (?)', [pad]))));
+      }
+      for (let i = 0; i < 200 && driver.stats.checkpoints === 0; i++) await sleep(25);
+      expect(driver.stats.checkpoints).toBeGreaterThan(0);
+      expect((await driver.get<{ n: number }>('SELECT COUNT(*) AS n FROM t'))!.n).toBe(1000);
+      await driver.close();
+      const again = new Database(join(dir, 'store.db'));
+      expect(again.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect((again.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n).toBe(1000);
+      again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
