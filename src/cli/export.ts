@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
@@ -40,7 +41,11 @@ export function register(program: Command): void {
           const csv = exportCsv(platform.db, what as ExportKind, {
             orders: { status: flags.status as OrderStatus | undefined, email: flags.email, from: flags.from, to: flags.to },
           });
-          await pipeline(csv, flags.out ? createWriteStream(flags.out) : process.stdout);
+          if (flags.out) await pipeline(csv, createWriteStream(flags.out));
+          else {
+            // stdout is never ended by us (it is the process's): write with backpressure instead.
+            for await (const chunk of csv) if (!process.stdout.write(chunk as Buffer)) await once(process.stdout, 'drain');
+          }
         } finally {
           await platform.close();
         }
