@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   empty_cart: 422,
   idempotency_mismatch: 422,
   discount_invalid: 422,
+  token_invalid: 400,
   unprocessable: 422,
   request_timeout: 408,
   payload_too_large: 413,
@@ -22,6 +23,10 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   busy: 503,
   outcome_unknown: 503,
+  payment_declined: 402,
+  order_unpaid: 409,
+  webhook_signature_invalid: 400,
+  payment_provider_unavailable: 502,
   internal: 500,
 } as const;
 
@@ -107,6 +112,13 @@ export class DiscountInvalidError extends StorekeeperError {
     message: string,
   ) {
     super('discount_invalid', message, { code: discountCode, reason });
+  }
+}
+
+/** A one-time token (password reset, email confirmation) that is unknown, used or expired. */
+export class TokenInvalidError extends StorekeeperError {
+  constructor(message = 'The token is invalid, expired or already used') {
+    super('token_invalid', message);
   }
 }
 

@@ -32,9 +32,21 @@ import { ImageService, type ProductImage } from './images/service.js';
 import { imageStoreFor, type ImageOptions } from './images/options.js';
 import type { ImageStore } from './images/store.js';
 import type { ImageMime } from './images/sniff.js';
+import { EventBus, publishAfterCommit, type EventListener } from './notifications/outbox.js';
+import type { EventType } from './notifications/events.js';
+import { NotificationService } from './notifications/service.js';
+import { NotificationRunner, type RunnerOptions } from './notifications/runner.js';
+import { WebhookService } from './notifications/webhooks.js';
 import { AddressService, type AddressPatch, type NewAddress, type SavedAddress } from './addresses/service.js';
 import { ShippingService, type NewShippingMethod, type ShippingMethod, type ShippingMethodPatch } from './shipping/service.js';
 import { TaxService, type NewTaxRate, type TaxRate, type TaxRatePatch } from './tax/service.js';
+import { PaymentService, type OrderPayment, type PayInput, type PaymentView, type RefundInput, type RefundView } from './payments/service.js';
+import type { PaymentSettings } from './payments/config.js';
+
+export interface JobOptions {
+  /** Start the outbox runner in this process (the server does); an object sets its schedule and mail settings. */
+  jobs?: boolean | RunnerOptions;
+}
 
 /** A product as its detail page shows it: with the EU lowest-price indication when on sale. */
 export type ProductDetail = Product & LowestPrice;
@@ -57,19 +69,31 @@ export class EcommercePlatform {
   readonly priceHistory: PriceHistoryService;
   readonly promotions: PromotionService;
   readonly images: ImageService;
+  /** After-commit events of this process (`on`); the outbox (docs/NOTIFICATIONS.md). */
+  readonly events = new EventBus();
+  readonly notifications: NotificationService;
+  readonly webhooks: WebhookService;
+  /** The outbox runner, when started (`open(…, { jobs: true })` or `startJobs()`). */
+  runner: NotificationRunner | undefined;
   readonly addresses: AddressService;
   readonly shipping: ShippingService;
   readonly taxes: TaxService;
   /** Where image bytes live (disk or S3-compatible); `migrate-data --images-to` copies between two. */
   readonly imageStore: ImageStore;
+  /** Providers, the payment ledger, webhooks and reconciliation (docs/PAYMENTS.md). */
+  readonly payments: PaymentService;
 
   private constructor(
     readonly db: Driver,
-    target: string,
-    options: ImageOptions,
+    readonly target: string,
+    options: ImageOptions & { payments?: Partial<PaymentSettings> },
     /** The shop's currency and whether prices include tax (docs/COMMERCE.md). */
     readonly shop: ShopSettings,
   ) {
+    publishAfterCommit(db, this.events);
+    this.events.on('*', () => this.runner?.nudge());
+    this.notifications = new NotificationService(db);
+    this.webhooks = new WebhookService(db);
     this.customers = new CustomerService(db);
     this.catalog = new CatalogService(db, shop.currency);
     this.inventory = new InventoryService(db);
@@ -86,6 +110,8 @@ export class EcommercePlatform {
     this.addresses = new AddressService(db);
     this.shipping = new ShippingService(db, shop.currency);
     this.taxes = new TaxService(db);
+    this.payments = new PaymentService(db, options.payments);
+    this.orders.paymentHooks = this.payments;
   }
 
   /**
@@ -93,7 +119,7 @@ export class EcommercePlatform {
    * or a `postgres://` URL. `currency` (default SHOP_CURRENCY, else the shop's stored one, else
    * USD) is stored on the first open; another one later is refused (ConflictError).
    */
-  static async open(target: string = DEFAULT_DATABASE, options: OpenOptions & ImageOptions & ShopOptions = {}): Promise<EcommercePlatform> {
+  static async open(target: string = DEFAULT_DATABASE, options: OpenOptions & ImageOptions & ShopOptions & JobOptions & { payments?: Partial<PaymentSettings> } = {}): Promise<EcommercePlatform> {
     const db = await openDriver(target, options);
     let shop: ShopSettings;
     try {
@@ -104,10 +130,24 @@ export class EcommercePlatform {
       await db.close();
       throw e;
     }
-    return new EcommercePlatform(db, target, options, shop);
+    const platform = new EcommercePlatform(db, target, options, shop);
+    if (options.jobs) platform.startJobs(options.jobs === true ? {} : options.jobs);
+    return platform;
+  }
+
+  /** Starts delivering the outbox from this process (idempotent). */
+  startJobs(options: RunnerOptions = {}): NotificationRunner {
+    this.runner ??= new NotificationRunner(this.db, this.target, options).start();
+    return this.runner;
+  }
+
+  /** Calls `listener` after the commit of every transaction of this process that emitted `type` ('*': every type). */
+  on<T extends EventType>(type: T | '*', listener: EventListener<T>): () => void {
+    return this.events.on(type, listener);
   }
 
   async close(): Promise<void> {
+    await this.runner?.stop();
     await this.imageStore.close?.();
     await this.db.close();
   }
@@ -314,18 +354,37 @@ export class EcommercePlatform {
   checkout(owner: CartOwner, options: CheckoutOptions = {}): Promise<CheckoutResult> {
     return this.orders.checkout(owner, options);
   }
-  getOrder(orderId: number): Promise<Order | null> {
-    return this.orders.get(orderId);
+  /** The order with its payment figures and payment ledger. */
+  async getOrder(orderId: number): Promise<(Order & OrderPayment) | null> {
+    const order = await this.orders.get(orderId);
+    return order && (await this.payments.withPayments([order]))[0]!;
   }
   /** A guest order by its access token; null for a wrong token, exactly as for a missing order. */
-  getGuestOrder(orderId: number, accessToken: string): Promise<Order | null> {
-    return this.orders.getByAccessToken(orderId, accessToken);
+  async getGuestOrder(orderId: number, accessToken: string): Promise<(Order & OrderPayment) | null> {
+    const order = await this.orders.getByAccessToken(orderId, accessToken);
+    return order && (await this.payments.withPayments([order]))[0]!;
   }
-  updateOrderStatus(orderId: number, status: OrderStatus): Promise<Order> {
-    return this.orders.updateStatus(orderId, status);
+
+  // Payments
+  /** Pays the order in full with a provider (default `test`); a declined card is a PaymentDeclinedError and the order stays payable. */
+  payOrder(orderId: number, input: PayInput = {}): Promise<PaymentView> {
+    return this.payments.pay(orderId, input);
   }
-  cancelOrder(orderId: number): Promise<Order> {
-    return this.orders.updateStatus(orderId, 'cancelled');
+  /** Captures an authorised payment (PAYMENT_CAPTURE=manual). */
+  captureOrder(orderId: number, amountCents?: number): Promise<PaymentView> {
+    return this.payments.capture(orderId, amountCents);
+  }
+  /** Refunds part or all of what was paid; `idempotencyKey` makes a retry return the first refund. */
+  refundOrder(orderId: number, input: RefundInput = {}, idempotencyKey: string | null = null): Promise<RefundView> {
+    return this.payments.refund(orderId, input, idempotencyKey);
+  }
+  async updateOrderStatus(orderId: number, status: OrderStatus): Promise<Order & OrderPayment> {
+    const order = await this.orders.updateStatus(orderId, status);
+    return (await this.payments.withPayments([order]))[0]!;
+  }
+  /** Cancels; an authorised payment is voided and a captured one refunded in full, once. */
+  cancelOrder(orderId: number): Promise<Order & OrderPayment> {
+    return this.updateOrderStatus(orderId, 'cancelled');
   }
   getCustomerOrders(customerId: number): Promise<Order[]> {
     return this.orders.forCustomer(customerId);

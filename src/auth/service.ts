@@ -4,6 +4,7 @@ import { isUniqueViolation, now } from '../db/sql.js';
 import { claimOrInsertCustomer, toCustomer, type Customer, type CustomerRow } from '../customers/service.js';
 import * as v from '../validate.js';
 import { costOf, decoyHash, DEFAULT_SCRYPT_COST, hashPassword, verifyPassword } from './password.js';
+import { emitRegistered } from './recovery.js';
 import { hashToken, newToken } from './tokens.js';
 
 export const ROLES = ['customer', 'admin', 'staff'] as const;
@@ -93,7 +94,7 @@ export class AuthService {
   readonly sessionIdleMs: number;
   private readonly maxFailures: number;
   private readonly failureWindowMs: number;
-  private readonly scryptCost: number;
+  readonly scryptCost: number;
 
   constructor(
     private readonly db: Driver,
@@ -128,6 +129,7 @@ export class AuthService {
           at,
         ]);
         const expiresAt = await this.insertSession(tx, row!.id, token);
+        await emitRegistered(tx, row!);
         return { customer: toCustomer(row!), role, token, expiresAt };
       });
     } catch (e) {

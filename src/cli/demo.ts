@@ -5,6 +5,8 @@ import { Command } from 'commander';
 import type { Order } from '../orders/service.js';
 import type { OrderStatus } from '../orders/status.js';
 import type { EcommercePlatform } from '../platform.js';
+import { PaymentDeclinedError } from '../payments/errors.js';
+import { TEST_CARDS } from '../payments/providers/test.js';
 import { action, describeTarget, openPlatform } from './common.js';
 import { formatCents, renderTable } from './table.js';
 
@@ -87,7 +89,19 @@ async function tellStory(platform: EcommercePlatform, email: string): Promise<vo
   step(6, 'The order');
   showOrder(placed);
 
-  step(7, 'The shop processes, ships and delivers it');
+  step(7, 'Alice pays with the built-in test provider');
+  try {
+    await platform.payOrder(orderId, { provider: 'test', card: TEST_CARDS.declined });
+  } catch (e) {
+    if (!(e instanceof PaymentDeclinedError)) throw e;
+    say(`${INDENT}Card ${TEST_CARDS.declined}: declined (the order stays unpaid and payable)`);
+  }
+  const payment = await platform.payOrder(orderId, { provider: 'test', card: TEST_CARDS.success });
+  const paid = (await platform.getOrder(orderId))!;
+  say(`${INDENT}Card ${TEST_CARDS.success}: payment #${payment.id} ${payment.status}, ${formatCents(payment.amountCents)} ${payment.currency}`);
+  say(`${INDENT}Order payment status: ${paid.paymentStatus}, paid ${formatCents(paid.paidCents)}`);
+
+  step(8, 'The shop processes, ships and delivers it');
   let status: OrderStatus = placed.status;
   for (const next of JOURNEY) {
     const updated = await platform.updateOrderStatus(orderId, next);
@@ -95,7 +109,20 @@ async function tellStory(platform: EcommercePlatform, email: string): Promise<vo
     status = updated.status;
   }
 
-  step(8, "Alice's order history");
+  step(9, 'Alice sends one mouse back: a partial refund, the mouse back in stock');
+  const mouse = ids.get('Mouse')!;
+  const mouseProduct = (await platform.getProduct(mouse))!;
+  const restock = [{ variantId: mouseProduct.variants[0]!.id, quantity: 1 }];
+  const refund = await platform.refundOrder(orderId, { amount: mouseProduct.priceCents, reason: 'returned', restock }, `demo-refund-${orderId}`);
+  const refunded = (await platform.getOrder(orderId))!;
+  say(`${INDENT}Refund #${refund.id} ${refund.status}: ${formatCents(refund.amountCents)}; order ${refunded.paymentStatus}, paid ${formatCents(refunded.paidCents)}, refunded ${formatCents(refunded.refundedCents)}`);
+  say();
+  table(
+    ['Payment ledger', 'Amount', 'At (UTC)'],
+    refunded.paymentLedger.map((e) => [e.kind, formatCents(e.amountCents), e.at]),
+  );
+
+  step(10, "Alice's order history");
   for (const order of await platform.getCustomerOrders(customerId)) {
     const items = order.items.reduce((n, i) => n + i.quantity, 0);
     say(`${INDENT}Order #${order.id}   ${order.status}   ${formatCents(order.totalCents)}   ${items} items`);
@@ -107,7 +134,7 @@ async function tellStory(platform: EcommercePlatform, email: string): Promise<vo
 export function register(program: Command): void {
   program
     .command('demo')
-    .description("walk through the engine's story: a customer, products, cart, checkout, order tracking to delivered")
+    .description("walk through the engine's story: a customer, products, cart, checkout, payment, order tracking to delivered, a partial refund")
     .option('--db <target>', 'SQLite file or postgres:// URL to use (default: a fresh temporary database, removed afterwards)')
     .action(
       action(async (flags: { db?: string }) => {

@@ -25,6 +25,11 @@ import { adminRoutes } from '../admin/routes.js';
 import { addressRoutes } from '../addresses/routes.js';
 import { shippingRoutes } from '../shipping/routes.js';
 import { taxRoutes } from '../tax/routes.js';
+import { notificationRoutes } from '../notifications/routes.js';
+import { recoveryRoutes } from '../auth/recovery-routes.js';
+import { paymentRoutes } from '../payments/routes.js';
+import { webhookRoutes } from '../payments/webhook-routes.js';
+import { paymentJobs } from '../payments/jobs.js';
 import { loadDemoCatalog } from './demo-catalog.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling, type ErrorRenderer } from './errors.js';
 import { healthRoutes } from './health.js';
@@ -35,7 +40,7 @@ import { installLazyCompilers } from './lazy-compile.js';
 import { validatorCompiler } from './validation.js';
 
 /** Every route file, registered in this order. A new domain adds its `routes.ts` here. */
-export const ROUTES: Routes[] = [healthRoutes, authRoutes, customerRoutes, catalogRoutes, inventoryRoutes, cartRoutes, orderRoutes, reportRoutes, reviewRoutes, priceHistoryRoutes, promotionRoutes, imageRoutes, addressRoutes, shippingRoutes, taxRoutes, adminRoutes];
+export const ROUTES: Routes[] = [healthRoutes, authRoutes, customerRoutes, catalogRoutes, inventoryRoutes, cartRoutes, orderRoutes, reportRoutes, reviewRoutes, priceHistoryRoutes, promotionRoutes, imageRoutes, addressRoutes, shippingRoutes, taxRoutes, recoveryRoutes, notificationRoutes, paymentRoutes, webhookRoutes, adminRoutes];
 
 export interface ServerOptions {
   /** Fastify/pino logger; default: pino at LOG_LEVEL (info). Tests pass false. */
@@ -231,7 +236,7 @@ export interface StartOptions extends ServerOptions {
   adminPassword?: string;
   /** Close gracefully on SIGTERM/SIGINT (default true). */
   handleSignals?: boolean;
-  /** Run the once-per-cluster cleanup of expired sessions (src/jobs; default true). */
+  /** Run the once-per-cluster cleanup of expired sessions (src/jobs) and the outbox runner (src/notifications); default true. */
   backgroundJobs?: boolean;
 }
 
@@ -261,13 +266,15 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     if (adminEmail && adminPassword) await ensureAdmin(platform, app, adminEmail, adminPassword);
     const url = await app.listen({ host: options.host ?? process.env.HOST ?? '127.0.0.1', port: options.port ?? envNumber('PORT', 3000, 0) });
     const running = app;
+    platform.payments.onBackgroundError = (err) => running.log.warn({ err }, 'payment operation left for reconciliation');
     const jobs =
       options.backgroundJobs === false
         ? undefined
-        : new ClusterScheduler(platform.db, [cleanupJob(platform.db, { auth: options.auth })], {
+        : new ClusterScheduler(platform.db, [cleanupJob(platform.db, { auth: options.auth }), ...paymentJobs(platform)], {
             onError: (job, err) => running.log.error({ err, job }, 'background job failed'),
             onRun: (job, result) => running.log.info({ job, result }, 'background job ran'),
           }).start();
+    if (options.backgroundJobs !== false) platform.startJobs({ onError: (err) => running.log.error({ err }, 'notification round failed') });
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {

@@ -2,6 +2,7 @@ import { InsufficientStockError, NotFoundError, ValidationError } from '../error
 import type { Driver, Executor } from '../db/driver.js';
 import { now } from '../db/sql.js';
 import { resolveVariant } from '../catalog/variants.js';
+import { emitLowStock } from '../notifications/stock.js';
 import * as v from '../validate.js';
 
 export interface InventoryMovement {
@@ -57,6 +58,7 @@ export async function applyVariantStockDelta(tx: Executor, variantId: number, de
   }
   await tx.run('UPDATE products SET stock = stock + ?, updated_at = ? WHERE id = ?', [delta, at, row.product_id]);
   await recordMovement(tx, row.product_id, delta, reason, orderId, variantId);
+  await emitLowStock(tx, [{ variantId, delta }]);
   return row.stock;
 }
 

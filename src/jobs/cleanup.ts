@@ -1,6 +1,7 @@
 import { AuthService, type AuthOptions } from '../auth/service.js';
 import { GUEST_CART_TTL_MS, purgeGuestCarts } from '../cart/owner.js';
 import type { Driver } from '../db/driver.js';
+import { purgeOutbox } from '../notifications/retention.js';
 import type { ClusterJob } from './scheduler.js';
 
 export interface CleanupOptions {
@@ -17,16 +18,20 @@ export interface CleanupResult {
   sessions: number;
   idempotentResponses: number;
   guestCarts: number;
+  /** Sent outbox messages past their retention, and expired one-time tokens (src/notifications/retention.ts). */
+  notifications: number;
+  authTokens: number;
 }
 
-/** Deletes expired sessions, old login failures, idempotent responses past their retention and abandoned guest carts. */
+/** Deletes expired sessions, old login failures, idempotent responses past their retention, abandoned guest carts and sent outbox messages past theirs. */
 export async function cleanupExpired(db: Driver, options: CleanupOptions = {}): Promise<CleanupResult> {
   const sessions = await new AuthService(db, options.auth).purgeExpired();
   const before = new Date(Date.now() - (options.idempotencyTtlMs ?? 24 * 3600_000)).toISOString();
   const idempotentResponses = (await db.run('DELETE FROM idempotent_responses WHERE created_at < ?', [before])).changes;
   const cartsBefore = new Date(Date.now() - (options.guestCartTtlMs ?? GUEST_CART_TTL_MS)).toISOString();
   const guestCarts = await db.transaction((tx) => purgeGuestCarts(tx, cartsBefore));
-  return { sessions, idempotentResponses, guestCarts };
+  const outbox = await purgeOutbox(db);
+  return { sessions, idempotentResponses, guestCarts, ...outbox };
 }
 
 /** The cleanup as a once-per-cluster job for ClusterScheduler. */

@@ -5,14 +5,17 @@ import { hashToken } from '../auth/tokens.js';
 import { cartLines } from '../cart/service.js';
 import { checkOwner, type CartOwner } from '../cart/owner.js';
 import { lockCustomer, requireCustomer } from '../customers/service.js';
-import type { Executor } from '../db/driver.js';
+import type { Driver, Executor } from '../db/driver.js';
 import { now } from '../db/sql.js';
 import { ConflictError, EmptyCartError, InsufficientStockError, NotFoundError, ValidationError } from '../errors.js';
 import { recordMovement } from '../inventory/service.js';
+import { emit } from '../notifications/outbox.js';
+import { emitLowStock } from '../notifications/stock.js';
 import { recordRedemption, takeDiscount } from '../promotions/redeem.js';
 import { hasShippingMethods, quoteShipping } from '../shipping/service.js';
 import type { ShopSettings } from '../shop/settings.js';
 import { computeTotals } from '../tax/compute.js';
+import { OrderService } from './service.js';
 import { taxRatesFor } from '../tax/service.js';
 import * as v from '../validate.js';
 
@@ -253,5 +256,7 @@ export async function placeOrder(tx: Executor, buyer: Buyer, input: CheckoutInpu
     if (buyer.discountCode !== null) await tx.run('UPDATE guest_carts SET discount_code = NULL WHERE id = ?', [buyer.guestCartId]);
     await tx.run('DELETE FROM cart_items WHERE guest_cart_id = ?', [buyer.guestCartId]);
   }
+  await emitLowStock(tx, lines.map((l) => ({ variantId: l.variant_id, delta: -l.quantity })));
+  await emit(tx, 'order.placed', { order: (await new OrderService(tx as Driver, shop).get(orderId, tx))! });
   return { orderId, accessToken, replayed: false };
 }

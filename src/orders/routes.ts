@@ -31,7 +31,7 @@ export const orderRoutes: Routes = (app, { platform }) => {
   const ownOrder = async (customerId: number, orderId: number) => {
     const order = await platform.orders.getForCustomer(customerId, orderId);
     if (!order) throw new NotFoundError('Order', orderId);
-    return order;
+    return (await platform.payments.withPayments([order]))[0]!;
   };
 
   app.post(
@@ -69,7 +69,7 @@ export const orderRoutes: Routes = (app, { platform }) => {
     async (request) => {
       const limit = request.query.limit ?? 20;
       const rows = await platform.orders.forCustomer(caller(request).customerId, { limit: limit + 1, beforeId: decodeCursor(request.query.cursor) });
-      return page(rows, limit);
+      return page(await platform.payments.withPayments(rows), limit);
     },
   );
 
@@ -113,7 +113,8 @@ export const orderRoutes: Routes = (app, { platform }) => {
     },
     async (request) => {
       const order = await ownOrder(caller(request).customerId, request.params.id);
-      return { order: await platform.orders.updateStatus(order.id, 'cancelled', { onlyFrom: ['pending'] }) };
+      await platform.orders.updateStatus(order.id, 'cancelled', { onlyFrom: ['pending'] });
+      return { order: (await platform.getOrder(order.id))! };
     },
   );
 
@@ -134,7 +135,7 @@ export const orderRoutes: Routes = (app, { platform }) => {
     async (request) => {
       const { status, cursor } = request.query;
       const limit = request.query.limit ?? 20;
-      return page(await platform.orders.list({ status, limit: limit + 1, beforeId: decodeCursor(cursor) }), limit);
+      return page(await platform.payments.withPayments(await platform.orders.list({ status, limit: limit + 1, beforeId: decodeCursor(cursor) })), limit);
     },
   );
 
@@ -160,6 +161,9 @@ export const orderRoutes: Routes = (app, { platform }) => {
         response: { 200: OrderBody },
       },
     },
-    async (request) => ({ order: await platform.orders.updateStatus(request.params.id, request.body.status) }),
+    async (request) => {
+      await platform.orders.updateStatus(request.params.id, request.body.status);
+      return { order: (await platform.getOrder(request.params.id))! };
+    },
   );
 };

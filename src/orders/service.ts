@@ -9,6 +9,7 @@ import { recordMovement } from '../inventory/service.js';
 import { currency as currencyOf, fromMinor } from '../money.js';
 import { releaseRedemption } from '../promotions/redeem.js';
 import { DEFAULT_SHOP, type ShopSettings } from '../shop/settings.js';
+import { emit } from '../notifications/outbox.js';
 import * as v from '../validate.js';
 import { checkoutInput, findKeyedOrder, guestAccessToken, placeOrder, resolveBuyer, type CheckoutOptions, type CheckoutResult } from './checkout.js';
 import { assertTransition, ORDER_STATUSES, type OrderStatus } from './status.js';
@@ -77,6 +78,12 @@ export interface Order {
   statusHistory: StatusChange[];
 }
 
+/** What the payment service (src/payments) does when an order moves: checks and effects in the move's transaction, provider calls after it. */
+export interface OrderPaymentHooks {
+  onStatusChange(tx: Executor, orderId: number, from: OrderStatus, to: OrderStatus): Promise<number[]>;
+  afterStatusChange(operationIds: number[]): Promise<void>;
+}
+
 /** Kept for existing callers: createOrder(customerId, options). */
 export type CreateOrderOptions = CheckoutOptions;
 
@@ -138,6 +145,9 @@ export async function checkout(tx: Executor, owner: CartOwner, options: Checkout
 }
 
 export class OrderService {
+  /** Set by the platform: payments take part in every status change. */
+  paymentHooks: OrderPaymentHooks | null = null;
+
   constructor(
     private readonly db: Driver,
     private readonly shop: ShopSettings = DEFAULT_SHOP,
@@ -221,11 +231,18 @@ export class OrderService {
     return this.hydrate(this.db, rows);
   }
 
-  /** `onlyFrom`: refuse unless the order is now in one of these (a customer may cancel only while pending). */
-  async updateStatus(orderId: number, status: OrderStatus, options: { onlyFrom?: readonly OrderStatus[] } = {}): Promise<Order> {
+  /**
+   * `onlyFrom`: refuse unless the order is now in one of these (a customer may cancel only while pending).
+   * `guard`: a last check inside the transaction, after the order row is locked.
+   */
+  async updateStatus(
+    orderId: number,
+    status: OrderStatus,
+    options: { onlyFrom?: readonly OrderStatus[]; guard?: (tx: Executor) => Promise<void> } = {},
+  ): Promise<Order> {
     const oid = v.id(orderId, 'orderId');
     const to = v.oneOf(status, 'status', ORDER_STATUSES);
-    await this.db.transaction(async (tx) => {
+    const operations = await this.db.transaction(async (tx) => {
       // PostgreSQL: lock the row so the status read is the one the update replaces (SQLite writers are serialised).
       const current = await tx.get<{ status: OrderStatus }>(
         tx.dialect === 'postgres' ? 'SELECT status FROM orders WHERE id = ? FOR UPDATE' : 'SELECT status FROM orders WHERE id = ?',
@@ -234,6 +251,8 @@ export class OrderService {
       if (!current) throw new NotFoundError('Order', oid);
       if (options.onlyFrom && !options.onlyFrom.includes(current.status)) throw new InvalidStatusTransitionError(current.status, to);
       assertTransition(current.status, to);
+      await options.guard?.(tx);
+      const operations = (await this.paymentHooks?.onStatusChange(tx, oid, current.status, to)) ?? [];
       const at = now();
       await tx.run('UPDATE orders SET status = ?, updated_at = ? WHERE id = ?', [to, at, oid]);
       await tx.run('INSERT INTO order_status_history (order_id, status, at) VALUES (?, ?, ?)', [oid, to, at]);
@@ -254,7 +273,12 @@ export class OrderService {
         for (const item of items) await recordMovement(tx, item.product_id, item.quantity, 'order cancelled', oid, item.variant_id);
         await releaseRedemption(tx, oid, at);
       }
+      const order = (await this.get(oid, tx))!;
+      await emit(tx, 'order.status_changed', { order, from: current.status, to });
+      if (to === 'cancelled') await emit(tx, 'order.cancelled', { order, from: current.status });
+      return operations;
     });
+    await this.paymentHooks?.afterStatusChange(operations);
     return (await this.get(oid))!;
   }
 

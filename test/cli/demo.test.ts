@@ -16,9 +16,14 @@ describe('storekeeper demo', () => {
     expect(stdout).toMatch(/Order #1 placed: pending, total 1139\.96/);
     expect(stdout).toMatch(/^\s+Total\s+1139\.96$/m);
     expect(stdout).toMatch(/Order #1\s+delivered\s+1139\.96\s+4 items/);
+    expect(stdout).toMatch(/4000000000000002: declined/);
+    expect(stdout).toMatch(/payment #\d+ captured, 1139\.96 USD/);
+    expect(stdout).toMatch(/Refund #\d+ succeeded: 29\.99; order partially_refunded, paid 1139\.96, refunded 29\.99/);
     // The timeline lists every status in order.
     const timeline = stdout.slice(stdout.indexOf("Alice's order history"));
     expect(tableRows(timeline).map((row) => row[0])).toEqual(['pending', 'processing', 'shipped', 'delivered']);
+    const ledger = stdout.slice(stdout.indexOf('sends one mouse back'), stdout.indexOf("Alice's order history"));
+    expect(tableRows(ledger).map((row) => row[0])).toEqual(['attempt', 'failure', 'attempt', 'authorization', 'capture', 'refund']);
     // Browsing Electronics shows exactly the three electronics products.
     const browse = stdout.slice(stdout.indexOf('browses Electronics'), stdout.indexOf('fills her cart'));
     expect(tableRows(browse).map((row) => row[0])).toEqual(['Laptop', 'Mouse', 'Keyboard']);
@@ -40,10 +45,10 @@ describe.each(backends)('storekeeper demo --db on $name', (backend) => {
       }
       const platform = await EcommercePlatform.open(url);
       try {
-        const orders = await platform.query('SELECT status, total_cents FROM orders ORDER BY id');
-        expect(orders.map((o) => [o.status, Number(o.total_cents)])).toEqual([
-          ['delivered', 113996],
-          ['delivered', 113996],
+        const orders = await platform.query('SELECT status, total_cents, payment_status, paid_cents, refunded_cents FROM orders ORDER BY id');
+        expect(orders.map((o) => [o.status, Number(o.total_cents), o.payment_status, Number(o.paid_cents), Number(o.refunded_cents)])).toEqual([
+          ['delivered', 113996, 'partially_refunded', 113996, 2999],
+          ['delivered', 113996, 'partially_refunded', 113996, 2999],
         ]);
         await assertLedgerInvariant(platform);
       } finally {

@@ -23,6 +23,7 @@ async function fillStore(url: string): Promise<{ pendingOrderId: number; today: 
       return platform.createOrder(customerId);
     };
     const deliver = async (orderId: number) => {
+      await platform.payOrder(orderId);
       for (const s of ['processing', 'shipped', 'delivered'] as const) await platform.updateOrderStatus(orderId, s);
     };
     await deliver(await order(bob, [[lamp, 1]]));

@@ -46,6 +46,9 @@ describe.each(backends)('the typed client against a real server on $name', (back
     const admin = createClient({ baseUrl: s.url });
     const signedIn = await admin.POST('/api/auth/login', { body: { email: (await s.platform.db.get<{ email: string }>("SELECT email FROM customers WHERE email LIKE 'admin%'"))!.email, password: 'admin password 1' } });
     expect(signedIn.response.status).toBe(200);
+    const paid = await client.POST('/api/orders/{id}/payments', { params: { path: { id: orderId } }, body: { provider: 'test', card: '4242424242424242' } });
+    expect(paid.response.status).toBe(201);
+    expect(paid.data!.order).toMatchObject({ paymentStatus: 'paid', paidCents: 2500 });
     const moved = await admin.POST('/api/admin/orders/{id}/status', { params: { path: { id: orderId } }, body: { status: 'processing' } });
     expect(moved.response.status).toBe(200);
     expect(moved.data!.order.status).toBe('processing');

@@ -26,6 +26,7 @@ describe.each(backends)('reports on $name', (backend) => {
     const b2 = await order(bob, [[dear, 10]]); // 5000.50, cancelled below
     const c1 = await order(carol, [[cheap, 7]]); // 0.70
     const d1 = await order(dave, [[dear, 20]]); // cancelled: Dave spent nothing
+    for (const o of [a2, b1, c1]) await p.payOrder(o);
     for (const s of ['processing', 'shipped', 'delivered'] as const) {
       await p.updateOrderStatus(a2, s);
       await p.updateOrderStatus(b1, s);

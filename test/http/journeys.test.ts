@@ -145,6 +145,7 @@ describe.each(backends)('journeys over HTTP on $name', (backend) => {
     expect((await s.call('GET', '/api/admin/reports/pending-orders', { token: admin })).body.items).toEqual([
       expect.objectContaining({ orderId: order.id, customerId: shopper.id, totalCents: 39998, itemCount: 2 }),
     ]);
+    expect((await s.call('POST', `/api/orders/${order.id}/payments`, { token: shopper.token, body: { provider: 'test', card: '4242424242424242' } })).status).toBe(201);
     for (const status of ['processing', 'shipped', 'delivered']) {
       const moved = await s.call('POST', `/api/admin/orders/${order.id}/status`, { token: admin, body: { status } });
       expect(moved.status).toBe(200);

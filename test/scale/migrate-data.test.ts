@@ -37,7 +37,10 @@ async function seedShop(p: EcommercePlatform): Promise<void> {
     if (i % 7 === 2) await p.applyDiscount(c, 'SAVE10');
     const order = await p.createOrder(c);
     if (i % 5 === 1) await p.cancelOrder(order);
-    if (i % 5 === 2) await p.updateOrderStatus(order, 'processing');
+    if (i % 5 === 2) {
+      await p.payOrder(order);
+      await p.updateOrderStatus(order, 'processing');
+    }
     if (i % 4 === 1) await p.addReview(c, products[i % 4]!, { rating: 1 + (i % 5), title: `Review ${i}` });
   }
 }

@@ -30,6 +30,8 @@ async function checkoutThrough(base: string, platform: EcommercePlatform): Promi
   const order = await shopper.POST('/api/orders');
   expect(order.response.status).toBe(201);
   expect(order.data!.order.totalCents).toBe(6800);
+  const paid = await shopper.POST('/api/orders/{id}/payments', { params: { path: { id: order.data!.order.id } }, body: { card: '4242424242424242' } });
+  expect(paid.data!.order.paymentStatus).toBe('paid');
   const moved = await admin.POST('/api/admin/orders/{id}/status', { params: { path: { id: order.data!.order.id } }, body: { status: 'processing' } });
   expect(moved.data!.order.status).toBe('processing');
   expect((await shopper.GET('/api/orders')).data!.items).toEqual([expect.objectContaining({ status: 'processing' })]);
