@@ -41,6 +41,9 @@ describe.each(backends)('admin panel in Chromium on $name', (backend) => {
     expect(add.status).toBe(200);
     const order = await server.call('POST', '/api/orders', { token: shopper.token });
     expect(order.status).toBe(201);
+    // Paid with the test provider's card: an order is prepared only once paid.
+    const paid = await server.call('POST', `/api/orders/${order.body.order.id}/payments`, { token: shopper.token, body: { card: '4242424242424242' } });
+    expect(paid.status).toBe(201);
     return order.body.order.id;
   }
 

@@ -54,6 +54,8 @@ describe.each(backends)('staff role on $name', (backend) => {
       const shopper = await server.shopper();
       await server.platform.addToCart(shopper.id, productId, 1);
       const orderId = await server.platform.createOrder(shopper.id);
+      const paid = await server.call('POST', `/api/orders/${orderId}/payments`, { token: shopper.token, body: { card: '4242424242424242' } });
+      expect(paid.status).toBe(201);
       const moved = await server.call('POST', `/api/admin/orders/${orderId}/status`, { token: staffToken, body: { status: 'processing' } });
       expect(moved.status).toBe(200);
       expect(moved.body.order.status).toBe('processing');
