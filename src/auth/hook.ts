@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { App, AuthLevel, RequestAuth } from '../http/types.js';
-import { ForbiddenError, UnauthorizedError, type AuthService } from './service.js';
+import { ForbiddenError, STAFF_ROLES, UnauthorizedError, type AuthService } from './service.js';
 import { csrfTokenFor, sameSecret } from './tokens.js';
 
 export const SESSION_COOKIE = 'sk_session';
@@ -57,6 +57,7 @@ export function installAuthentication(app: App, auth: AuthService): void {
       }
     }
     if (level === 'admin' && session.role !== 'admin') throw new ForbiddenError('This needs an administrator');
+    if (level === 'staff' && !STAFF_ROLES.includes(session.role)) throw new ForbiddenError('This needs a staff account');
     request.auth = { ...session, via };
     // A signed-in caller's responses are theirs alone: no shared or browser cache keeps them.
     reply.header('cache-control', 'private, no-store');

@@ -7,7 +7,9 @@ import { costOf, decoyHash, DEFAULT_SCRYPT_COST, hashPassword, verifyPassword } 
 import { emitRegistered } from './recovery.js';
 import { hashToken, newToken } from './tokens.js';
 
-export const ROLES = ['customer', 'admin'] as const;
+export const ROLES = ['customer', 'admin', 'staff'] as const;
+/** Roles that may use the admin panel: `staff` runs the order desk, customers and stock; `admin` everything. */
+export const STAFF_ROLES: readonly Role[] = ['admin', 'staff'];
 export type Role = (typeof ROLES)[number];
 
 export interface Session {
@@ -236,11 +238,12 @@ export class AuthService {
    * Creates an administrator. An existing customer without an account (made through the library)
    * gets an admin account; an email that already has an account is a conflict.
    */
-  async createAdmin(input: { email: string; password: string; name?: string }): Promise<Customer> {
+  async createAdmin(input: { email: string; password: string; name?: string; role?: 'admin' | 'staff' }): Promise<Customer> {
     const email = v.email(input.email);
+    const role = v.oneOf(input.role ?? 'admin', 'role', ['admin', 'staff'] as const);
     const existing = await this.db.get<CustomerRow>('SELECT id, email, name, address, phone, created_at FROM customers WHERE email = ?', [email]);
     if (!existing) {
-      return (await this.register({ email, password: input.password, name: input.name ?? 'Administrator' }, 'admin')).customer;
+      return (await this.register({ email, password: input.password, name: input.name ?? (role === 'admin' ? 'Administrator' : 'Staff') }, role)).customer;
     }
     const hash = await hashPassword(password(input.password), this.scryptCost);
     try {
@@ -249,9 +252,10 @@ export class AuthService {
           throw new ConflictError(`${email} already has an account`, { field: 'email' });
         }
         const at = now();
-        await tx.run("INSERT INTO accounts (customer_id, password_hash, role, created_at, updated_at) VALUES (?, ?, 'admin', ?, ?)", [
+        await tx.run('INSERT INTO accounts (customer_id, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [
           existing.id,
           hash,
+          role,
           at,
           at,
         ]);

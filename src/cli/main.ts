@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   migrate: () => import('./migrate.js'),
   serve: () => import('./serve.js'),
   admin: () => import('./admin.js'),
+  export: () => import('./export.js'),
 };
 
 const program = new Command();

@@ -44,7 +44,7 @@ export const customerRoutes: Routes = (app, { platform, auth }) => {
   app.get(
     '/api/admin/customers',
     {
-      config: { auth: 'admin' },
+      config: { auth: 'staff' },
       schema: { tags: ['admin'], summary: 'Customers by id', querystring: PageQuery, response: { 200: Page(CustomerSchema) } },
     },
     async (request) => {
@@ -56,7 +56,7 @@ export const customerRoutes: Routes = (app, { platform, auth }) => {
   app.get(
     '/api/admin/customers/:id',
     {
-      config: { auth: 'admin' },
+      config: { auth: 'staff' },
       schema: {
         tags: ['admin'],
         summary: `A customer with their ${HISTORY_LIMIT} latest orders`,

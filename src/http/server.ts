@@ -21,6 +21,7 @@ import { reviewRoutes } from '../reviews/routes.js';
 import { priceHistoryRoutes } from '../pricing/routes.js';
 import { promotionRoutes } from '../promotions/routes.js';
 import { imageRoutes } from '../images/routes.js';
+import { adminRoutes } from '../admin/routes.js';
 import { addressRoutes } from '../addresses/routes.js';
 import { shippingRoutes } from '../shipping/routes.js';
 import { taxRoutes } from '../tax/routes.js';
@@ -40,7 +41,7 @@ import { installLazyCompilers } from './lazy-compile.js';
 import { validatorCompiler } from './validation.js';
 
 /** Every route file, registered in this order. A new domain adds its `routes.ts` here. */
-export const ROUTES: Routes[] = [healthRoutes, authRoutes, customerRoutes, catalogRoutes, inventoryRoutes, cartRoutes, orderRoutes, reportRoutes, reviewRoutes, priceHistoryRoutes, promotionRoutes, imageRoutes, addressRoutes, shippingRoutes, taxRoutes, recoveryRoutes, notificationRoutes, paymentRoutes, webhookRoutes, storefrontRoutes];
+export const ROUTES: Routes[] = [healthRoutes, authRoutes, customerRoutes, catalogRoutes, inventoryRoutes, cartRoutes, orderRoutes, reportRoutes, reviewRoutes, priceHistoryRoutes, promotionRoutes, imageRoutes, addressRoutes, shippingRoutes, taxRoutes, recoveryRoutes, notificationRoutes, paymentRoutes, webhookRoutes, adminRoutes, storefrontRoutes];
 
 export interface ServerOptions {
   /** Fastify/pino logger; default: pino at LOG_LEVEL (info). Tests pass false. */
@@ -219,6 +220,7 @@ function documentRoute(route: { url: string; method: string | string[]; prefix?:
   // OpenAPI: `[]` means no credentials; `{}` among the alternatives means they are optional.
   schema.security = level === 'public' ? [] : [...(level === 'optional' ? [{}] : []), { bearerAuth: [] }, { cookieAuth: [] }];
   if (level === 'admin') schema.description = `${String(schema.description ?? '')} Administrators only.`.trim();
+  if (level === 'staff') schema.description = `${String(schema.description ?? '')} Staff and administrators.`.trim();
   const response = (schema.response ??= {}) as Record<string, unknown>;
   response['4xx'] ??= ErrorSchema;
   response['5xx'] ??= ErrorSchema;

@@ -19,10 +19,11 @@ export type Routes = (app: App, ctx: RouteContext) => void;
 /**
  * Who may call a route, declared per route as `config: { auth: … }`.
  * public: anyone · optional: anyone, the caller is identified when credentials are sent ·
- * customer: any signed-in account · admin: admins only.
+ * customer: any signed-in account · staff: staff or admins (order desk, customers, stock) ·
+ * admin: admins only.
  * Routes under /api without a declaration are 'customer' (closed by default).
  */
-export type AuthLevel = 'public' | 'optional' | 'customer' | 'admin';
+export type AuthLevel = 'public' | 'optional' | 'customer' | 'staff' | 'admin';
 
 export interface RequestAuth {
   customerId: number;

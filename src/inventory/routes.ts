@@ -21,7 +21,7 @@ export const inventoryRoutes: Routes = (app, { platform }) => {
   app.post(
     '/api/products/:id/stock',
     {
-      config: { auth: 'admin' },
+      config: { auth: 'staff' },
       schema: {
         tags: ['inventory', 'admin'],
         summary: 'Add (positive delta) or remove (negative) stock; stock never goes below 0 (409)',
@@ -42,7 +42,7 @@ export const inventoryRoutes: Routes = (app, { platform }) => {
   app.get(
     '/api/products/:id/inventory',
     {
-      config: { auth: 'admin' },
+      config: { auth: 'staff' },
       schema: {
         tags: ['inventory', 'admin'],
         summary: 'Every stock movement of a product, oldest first',

@@ -1,0 +1,65 @@
+/**
+ * npm run screenshots:admin — renders docs/screenshots/admin-{dashboard,order,product}.png: the
+ * demo catalog, a few weeks of orders placed through the engine, the real server, real Chromium.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { AuthService } from '../src/auth/service.js';
+import { loadDemoCatalog } from '../src/http/demo-catalog.js';
+import { buildServer } from '../src/http/server.js';
+import { EcommercePlatform } from '../src/index.js';
+
+const out = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'sk-shots-'));
+const platform = await EcommercePlatform.open(join(dir, 'shop.db'));
+try {
+  await loadDemoCatalog(platform);
+  const products = (await platform.search({ limit: 8 })).items;
+  const names = ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Edsger Dijkstra', 'Barbara Liskov', 'Donald Knuth'];
+  const customers = [];
+  for (const [i, name] of names.entries()) customers.push(await platform.createCustomer({ email: `${name.split(' ')[0]!.toLowerCase()}@example.com`, name, address: `${i + 1} Main Street` }));
+  let orderId = 0;
+  for (let i = 0; i < 24; i++) {
+    const customer = customers[i % customers.length]!;
+    await platform.addToCart(customer, products[i % products.length]!.id, 1 + (i % 3));
+    await platform.addToCart(customer, products[(i + 3) % products.length]!.id, 1);
+    orderId = await platform.createOrder(customer);
+    // Spread over the last weeks so the chart has a shape.
+    const at = new Date(Date.now() - (i % 12) * 2 * 86_400_000 - i * 3_600_000).toISOString();
+    await platform.db.run('UPDATE orders SET created_at = ?, updated_at = ? WHERE id = ?', [at, at, orderId]);
+    if (i % 4 === 1) await platform.updateOrderStatus(orderId, 'processing');
+    if (i % 4 === 2) {
+      await platform.updateOrderStatus(orderId, 'processing');
+      await platform.updateOrderStatus(orderId, 'shipped');
+    }
+  }
+  await platform.updateProduct(products[0]!.id, { priceCents: products[0]!.priceCents - 500 });
+  await platform.updateStock(products[0]!.id, 5, 'delivery from the supplier');
+  const app = await buildServer(platform, { logger: false, auth: { scryptCost: 1024 } });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  await new AuthService(platform.db, { scryptCost: 1024 }).createAdmin({ email: 'owner@example.com', password: 'owner password', name: 'Owner' });
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  try {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    await page.goto(`${base}/admin/sign-in`);
+    await page.getByLabel('Email').fill('owner@example.com');
+    await page.getByLabel('Password').fill('owner password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#sales-chart canvas').first().waitFor();
+    await page.screenshot({ path: `${out}admin-dashboard.png`, fullPage: true });
+    await page.goto(`${base}/admin/orders/${orderId}`);
+    await page.screenshot({ path: `${out}admin-order.png`, fullPage: true });
+    await page.goto(`${base}/admin/products/${products[0]!.id}`);
+    await page.screenshot({ path: `${out}admin-product.png`, fullPage: true });
+    console.log(`wrote ${out}admin-{dashboard,order,product}.png`);
+  } finally {
+    await browser.close();
+    await app.close();
+  }
+} finally {
+  await platform.close();
+  rmSync(dir, { recursive: true, force: true });
+}

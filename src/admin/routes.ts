@@ -1,0 +1,78 @@
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { classify } from '../http/errors.js';
+import type { Routes } from '../http/types.js';
+import { DashboardReport } from '../reports/dashboard.js';
+import { AssetRegistry, PUBLIC_DIR } from '../web/assets.js';
+import { acceptForms } from '../web/form.js';
+import { html } from '../web/html.js';
+import { sendPage } from '../web/page.js';
+import { WebSessions } from '../web/session.js';
+import type { AdminContext } from './context.js';
+import { layout, useCurrency } from './layout.js';
+import { catalogPages } from './pages/catalog.js';
+import { csvPages } from './pages/csv.js';
+import { customerPages } from './pages/customers.js';
+import { DASHBOARD_MAX_AGE_S, dashboardPages } from './pages/dashboard.js';
+import { orderPages } from './pages/orders.js';
+import { promotionPages } from './pages/promotions.js';
+import { settingsPages } from './pages/settings.js';
+import { signInPages } from './pages/sign-in.js';
+import { sqlPages } from './pages/sql.js';
+import { staffPages } from './pages/staff.js';
+import { AdminQueries } from './queries.js';
+
+// Resolved like an import, so it is found wherever the package manager put uplot.
+const UPLOT = `${dirname(createRequire(import.meta.url).resolve('uplot/dist/uPlot.iife.min.js'))}/`;
+
+/** The asset registry of the panel: public/admin/ plus uPlot for the dashboard chart. */
+export function adminAssets(): AssetRegistry {
+  return new AssetRegistry('/admin/assets')
+    .addDirectory(`${PUBLIC_DIR}admin`)
+    .addFile('uplot.js', `${UPLOT}uPlot.iife.min.js`)
+    .addFile('uplot.css', `${UPLOT}uPlot.min.css`);
+}
+
+/**
+ * The admin panel at /admin (issue 13): server-rendered pages in their own encapsulated scope, so
+ * the form parser, the HTML error pages and the 404 page apply to the panel only.
+ */
+export const adminRoutes: Routes = (app, { platform, auth }) => {
+  const assets = adminAssets();
+  useCurrency(platform.shop.currency);
+  assets.serve(app);
+  const ctx: AdminContext = {
+    platform,
+    auth,
+    sessions: new WebSessions(auth, { name: 'sk_admin', path: '/admin', sameSite: 'Strict' }),
+    assets,
+    queries: new AdminQueries(platform.db),
+    dashboard: new DashboardReport(platform.db, DASHBOARD_MAX_AGE_S * 1000),
+  };
+  void app.register(
+    async (scope: FastifyInstance) => {
+      acceptForms(scope);
+      scope.setErrorHandler((err: FastifyError | Error, request, reply) => errorPage(ctx, err, request, reply));
+      scope.setNotFoundHandler((request, reply) =>
+        sendPage(request, reply, layout(assets, { title: 'Not found', body: html`<p>There is no such page. <a href="/admin">Go to the dashboard</a>.</p>` }), {
+          status: 404,
+        }),
+      );
+      for (const pages of [signInPages, dashboardPages, catalogPages, orderPages, customerPages, promotionPages, csvPages, sqlPages, staffPages, settingsPages]) {
+        pages(scope, ctx);
+      }
+    },
+    { prefix: '/admin' },
+  );
+};
+
+/** Any error on a page becomes an HTML page with its status (a 4xx for bad input, never a raw 500 text). */
+function errorPage(ctx: AdminContext, err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const known = classify(err);
+  if (!known) request.log.error({ err }, 'admin page failed');
+  const status = known?.status ?? 500;
+  const message = known?.message ?? 'Something went wrong on our side; the change was not made.';
+  const body = html`<p role="alert">${message}</p><p>Use your browser’s Back button to return to the form, or go to the <a href="/admin">dashboard</a>.</p>`;
+  return sendPage(request, reply, layout(ctx.assets, { title: status === 403 ? 'Not allowed' : 'That did not work', body }), { status });
+}
