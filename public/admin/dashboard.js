@@ -1,4 +1,4 @@
-/* global document, window, uPlot */
+/* global uPlot */
 // The dashboard chart: revenue (bars) and orders (line) per day, from the JSON block the page
 // carries; without JavaScript the same figures are in the table under the chart.
 (function () {
