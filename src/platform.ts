@@ -393,8 +393,9 @@ export class EcommercePlatform {
   cancelOrder(orderId: number): Promise<Order & OrderPayment> {
     return this.updateOrderStatus(orderId, 'cancelled');
   }
-  getCustomerOrders(customerId: number): Promise<Order[]> {
-    return this.orders.forCustomer(customerId);
+  /** Newest first, each with its payment state, exactly as `getOrder` shows it. */
+  async getCustomerOrders(customerId: number): Promise<(Order & OrderPayment)[]> {
+    return this.payments.withPayments(await this.orders.forCustomer(customerId));
   }
 
   /**
