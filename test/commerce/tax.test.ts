@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError, type EcommercePlatform } from '../../src/index.js';
+import { prng } from '../../src/catalog/seed.js';
 import { computeTotals, spreadDiscount, type TotalsInput } from '../../src/tax/compute.js';
 import { rateMilli, taxRatesFor, type TaxRate } from '../../src/tax/service.js';
 import { backends } from '../backends.js';
@@ -15,18 +16,6 @@ const rate = (country: string, ratePercent: number, category: string | null = nu
   name: null,
 });
 const DE = [rate('DE', 19), rate('DE', 7, 'Books', 2)];
-
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('computeTotals: the worked example of issue 9', () => {
   const cart = (discountCents: number, pricesIncludeTax: boolean): TotalsInput => ({
