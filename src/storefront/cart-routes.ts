@@ -8,7 +8,7 @@ import type { WebSession } from '../web/session.js';
 import { messagesOf } from './account-routes.js';
 import { addressFromForm, addressValues } from './address-routes.js';
 import { cartPage, lineName } from './cart-pages.js';
-import { confirmationPage, checkoutPage, type CheckoutView } from './checkout-pages.js';
+import { confirmationPage, checkoutPage, paymentPage, type CheckoutView } from './checkout-pages.js';
 import { cartOwnerOf, pageContext, setCartCookie, type Storefront } from './context.js';
 import { productPath } from './format.js';
 import { page, sendError } from './handler.js';
@@ -168,7 +168,63 @@ export function cartRoutes(scope: FastifyInstance, shop: Storefront): void {
       const values = { ...addressValues(form), email: field(form, 'email'), addressId, shippingMethodId: methodId, idempotencyKey: key };
       return sendPage(request, reply, checkoutPage(ctx, await checkoutView(owner, session, values, message)), { status: e.statusCode });
     }
-    return redirectAfterPost(reply, `/checkout/thanks/${result.orderId}${result.accessToken ? `?token=${encodeURIComponent(result.accessToken)}` : ''}`);
+    // The order is committed; the payment runs after it, outside any transaction (docs/PAYMENTS.md).
+    const query = result.accessToken ? `?token=${encodeURIComponent(result.accessToken)}` : '';
+    const failure = await payFromForm(result.orderId, form);
+    if (failure) return redirectAfterPost(reply, `/checkout/pay/${result.orderId}${query}${query ? '&' : '?'}failed=${failure}`);
+    return redirectAfterPost(reply, `/checkout/thanks/${result.orderId}${query}`);
+  });
+
+  /** Pays with the test provider's card from the form; the kind of failure, or null when it went through (or is pending). */
+  async function payFromForm(orderId: number, form: FormBody): Promise<'declined' | 'unavailable' | null> {
+    try {
+      await platform.payOrder(orderId, { provider: 'test', card: field(form, 'card').replace(/[\s-]/g, '') || 'none' });
+      return null;
+    } catch (e) {
+      if (!isStorekeeperError(e)) throw e;
+      // Already paid (a reload, a second tab): nothing more to do.
+      if (e.code === 'conflict' && /already (paid|authorized)/.test(e.message)) return null;
+      return e.code === 'payment_provider_unavailable' ? 'unavailable' : 'declined';
+    }
+  }
+
+  /** The order a pay page may show: the signed-in buyer's, or a guest's with its access token; null otherwise (a 404). */
+  async function payableOrder(request: FastifyRequest, session: WebSession | null) {
+    const id = (request.params as { id: string }).id;
+    const orderId = /^\d{1,15}$/.test(id) ? Number(id) : 0;
+    if (orderId === 0) return null;
+    const token = (request.query as Record<string, unknown>).token;
+    if (typeof token === 'string' && token !== '') return platform.getGuestOrder(orderId, token);
+    const order = session ? await platform.getOrder(orderId) : null;
+    return order && order.customerId === session?.customerId ? order : null;
+  }
+
+  const payAction = (orderId: number, request: FastifyRequest) => {
+    const token = (request.query as Record<string, unknown>).token;
+    return `/checkout/pay/${orderId}${typeof token === 'string' && token ? `?token=${encodeURIComponent(token)}` : ''}`;
+  };
+
+  scope.get(
+    '/checkout/pay/:id',
+    PUBLIC,
+    page(shop, async (ctx, request, reply) => {
+      const order = await payableOrder(request, ctx.session);
+      if (!order) return sendError(shop, request, reply, 404);
+      const failed = (request.query as Record<string, unknown>).failed;
+      const errors = failed === 'declined' ? [t.paymentFailed] : failed === 'unavailable' ? [t.paymentUnavailable] : [];
+      return paymentPage(ctx, order, payAction(order.id, request), errors);
+    }),
+  );
+
+  scope.post('/checkout/pay/:id', PUBLIC, async (request, reply) => {
+    const session = await shop.sessions.read(request);
+    shop.sessions.verify(request, session);
+    const order = await payableOrder(request, session);
+    if (!order) return sendError(shop, request, reply, 404);
+    const action = payAction(order.id, request);
+    const failure = await payFromForm(order.id, formOf(request.body));
+    if (failure) return redirectAfterPost(reply, `${action}${action.includes('?') ? '&' : '?'}failed=${failure}`);
+    return redirectAfterPost(reply, action.replace('/checkout/pay/', '/checkout/thanks/'));
   });
 
   scope.get(

@@ -61,12 +61,41 @@ ${methods.map(
 </fieldset>`
     : null
 }
+${cardFieldset()}
 <button type="submit" class="primary"${problems.length ? html` disabled` : null}>${t.placeOrder}</button>
 </form>
 <section aria-labelledby="summary-title" class="panel">
 <h2 id="summary-title">${t.orderSummary}</h2>
 <ul class="plain">${summary.items.map((i) => html`<li>${i.quantity} × ${lineName(i)} <span class="muted">${money(i.subtotalCents, summary.currency)}</span></li>`)}</ul>
 ${totalsTable(summary)}
+</section>
+</div>`,
+  });
+}
+
+/** The test provider's card field (no card data ever reaches a real processor from this form). */
+function cardFieldset(): SafeHtml {
+  return html`<fieldset><legend>${t.payment}</legend>
+<label for="card">${t.cardNumber}</label><input id="card" name="card" inputmode="numeric" autocomplete="cc-number" required pattern="[0-9 ]{12,23}" maxlength="23" aria-describedby="card-hint">
+<p id="card-hint" class="muted">${t.testCardHint}</p></fieldset>`;
+}
+
+/** After a declined or failed payment: the order exists and holds its stock until it is paid or times out. */
+export function paymentPage(ctx: PageContext, order: Order, action: string, errors: string[]): SafeHtml {
+  return layout(ctx, {
+    title: t.payForOrder(order.id),
+    noindex: true,
+    body: html`<h1>${t.payForOrder(order.id)}</h1>
+${formErrors(errors)}
+<div class="checkout">
+<form method="post" action="${action}" class="stack">
+${csrfInput(ctx.csrf)}
+${cardFieldset()}
+<button type="submit" class="primary">${t.payNow}</button>
+</form>
+<section aria-labelledby="summary-title" class="panel">
+<h2 id="summary-title">${t.orderSummary}</h2>
+${orderLines(order)}
 </section>
 </div>`,
   });
@@ -89,12 +118,15 @@ ${order.taxCents > 0 ? html`<dt>${t.tax}</dt><dd>${money(order.taxCents, c)}</dd
 ${order.shippingAddress ? html`<h3>${t.shipTo}</h3><address>${formatAddress(order.shippingAddress)}</address>` : null}`;
 }
 
-export function confirmationPage(ctx: PageContext, order: Order, guestToken: string | null = null): SafeHtml {
+export function confirmationPage(ctx: PageContext, order: Order & { paymentStatus?: string }, guestToken: string | null = null): SafeHtml {
+  const state = order.paymentStatus ?? 'unpaid';
   return layout(ctx, {
     title: t.orderNumber(order.id),
     noindex: true,
     body: html`<h1>${t.thankYou(order.id)}</h1>
 <p>${order.email}</p>
+<p><strong>${t.payment}:</strong> ${t.paymentState(state)}</p>
+${state === 'unpaid' ? html`<p class="muted">${t.paymentPending}</p>` : null}
 <h2>${t.whatYouOrdered}</h2>
 ${orderLines(order)}
 <p>${guestToken === null ? html`<a href="/account/orders/${order.id}">${t.orderNumber(order.id)}</a> · ` : null}<a href="/search">${t.continueShopping}</a></p>`,

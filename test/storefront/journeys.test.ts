@@ -44,12 +44,15 @@ describe.each(backends)('storefront journeys ($name)', (backend) => {
     await page.getByLabel('City').fill('Springfield');
     await page.getByLabel('Postal code').fill('12345');
     await page.getByLabel('Country').selectOption('US');
+    await page.getByLabel('Card number').fill('4242 4242 4242 4242');
     await page.getByRole('button', { name: 'Place order' }).click();
     const heading = page.getByRole('heading', { level: 1 });
     await expect.poll(() => heading.textContent()).toContain('Thank you');
+    await page.getByText('Payment: Paid').waitFor();
     const orderId = Number(/#(\d+)/.exec((await heading.textContent()) ?? '')![1]);
     const order = await s.platform.getOrder(orderId);
     expect(order).toMatchObject({ status: 'pending', placedAsGuest: true, email: `guest-${backend.name}@example.com`, totalCents: 18800 });
+    expect(order).toMatchObject({ paymentStatus: 'paid', paidCents: 18800 });
     expect(order!.items).toMatchObject([{ productId: ids.shoe, quantity: 2, variantTitle: '43' }]);
     expect(order!.shippingAddress).toMatchObject({ name: 'Gus Guest', city: 'Springfield', country: 'US' });
     expect((await s.platform.getProduct(ids.shoe))!.variants.map((v) => v.stock)).toEqual([10, 0]);
@@ -91,6 +94,8 @@ describe.each(backends)('storefront journeys ($name)', (backend) => {
     await tabTo(page, byText('Checkout'), 'Checkout');
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/checkout\??$/);
+    await tabTo(page, (f) => f.id === 'card', 'the Card number field');
+    await page.keyboard.type('4242424242424242');
     await tabTo(page, byText('Place order'), 'Place order');
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/checkout\/thanks\/\d+$/);
@@ -123,6 +128,7 @@ describe.each(backends)('storefront journeys ($name)', (backend) => {
     await page.goto(`${s.url}/checkout`);
     // Someone else buys while this shopper looks at the checkout page.
     await s.platform.updateStock(product, -3);
+    await page.getByLabel('Card number').fill('4242424242424242');
     await page.getByRole('button', { name: 'Place order' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('only 1 of “Limited Print” left');
     expect(await s.platform.getCustomerOrders(shopper.id)).toHaveLength(0);
@@ -133,6 +139,32 @@ describe.each(backends)('storefront journeys ($name)', (backend) => {
     await page.getByRole('button', { name: 'Update' }).click();
     await expect.poll(() => page.getByRole('alert').count()).toBe(0);
     await expect.poll(() => page.getByRole('button', { name: 'Checkout' }).isEnabled()).toBe(true);
+    await context.close();
+  });
+
+  it('a declined card leaves the order placed and payable: the shopper pays again with another card', async () => {
+    const shopper = await s.shopper('Dee Clined');
+    await s.platform.addAddress(shopper.id, HOME_ADDRESS);
+    const product = await s.platform.addProduct({ name: 'Desk Lamp', priceCents: 3000, stock: 5, category: 'Home' });
+    await s.platform.addToCart(shopper.id, product, 1);
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
+    await signInWithForm(page, s.url, shopper.email, 'correct horse battery');
+    await page.goto(`${s.url}/checkout`);
+    await page.getByLabel('Card number').fill('4000000000000002');
+    await page.getByRole('button', { name: 'Place order' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('did not go through');
+    const [order] = await s.platform.getCustomerOrders(shopper.id);
+    expect(order).toMatchObject({ status: 'pending', paymentStatus: 'unpaid', paidCents: 0 });
+    expect((await s.platform.getProduct(product))!.stock).toBe(4);
+    await page.getByLabel('Card number').fill('4242424242424242');
+    await page.getByRole('button', { name: 'Pay now' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toContain(`#${order!.id}`);
+    await page.getByText('Payment: Paid').waitFor();
+    expect(await s.platform.getOrder(order!.id)).toMatchObject({ paymentStatus: 'paid', paidCents: order!.totalCents });
+    // Another shopper cannot open this order's pay page.
+    expect((await fetch(`${s.url}/checkout/pay/${order!.id}`)).status).toBe(404);
     await context.close();
   });
 
