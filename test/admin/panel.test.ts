@@ -183,9 +183,12 @@ describe.each(backends)('admin panel in Chromium on $name', (backend) => {
     await page.goto(`${server.url}/admin/orders`);
     await page.getByLabel('Status').selectOption('cancelled');
     await page.getByRole('button', { name: 'Filter' }).click();
+    // The filter is a GET form: wait until its navigation has committed before going back.
+    await page.waitForURL((u) => u.searchParams.get('status') === 'cancelled', { waitUntil: 'load' });
+    await page.goBack({ waitUntil: 'load' });
+    expect(new URL(page.url()).searchParams.get('status')).toBeNull();
+    await page.goForward({ waitUntil: 'load' });
     expect(new URL(page.url()).searchParams.get('status')).toBe('cancelled');
-    await page.goBack();
-    await page.goForward();
     expect(await page.getByLabel('Status').inputValue()).toBe('cancelled');
     const download = page.waitForEvent('download');
     await page.getByRole('link', { name: 'Export CSV' }).click();
