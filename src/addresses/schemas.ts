@@ -1,5 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { Nullable, Timestamp } from '../http/schemas.js';
+import { AddressFields, Nullable, Timestamp } from '../http/schemas.js';
 import { ADDRESS_LIMITS } from './address.js';
 
 const text = (max: number, description?: string) => Type.String({ minLength: 1, maxLength: max, ...(description ? { description } : {}) });
@@ -20,21 +20,11 @@ export const AddressInputFields = {
 };
 export const AddressInputSchema = Type.Object(AddressInputFields);
 
-const addressFields = {
-  name: Type.String(),
-  line1: Type.String(),
-  line2: Nullable(Type.String()),
-  city: Type.String(),
-  region: Nullable(Type.String()),
-  postalCode: Type.String(),
-  country: Type.String({ description: 'ISO 3166-1 alpha-2' }),
-  phone: Nullable(Type.String()),
-};
 
 /** An address as responses show it (an order's copy has this shape). */
-export const AddressSchema = Type.Object(addressFields, { additionalProperties: true });
+export const AddressSchema = Type.Object(AddressFields, { additionalProperties: true });
 
 export const SavedAddressSchema = Type.Object(
-  { id: Type.Integer(), ...addressFields, isDefault: Type.Boolean(), createdAt: Timestamp, updatedAt: Timestamp },
+  { id: Type.Integer(), ...AddressFields, isDefault: Type.Boolean(), createdAt: Timestamp, updatedAt: Timestamp },
   { additionalProperties: true },
 );

@@ -155,20 +155,20 @@ export const CartSchema = Type.Object(
   open,
 );
 
+/** The fields of an address in responses: the address book's entries and the copies orders keep. */
+export const AddressFields = {
+  name: Type.String(),
+  line1: Type.String(),
+  line2: Nullable(Type.String()),
+  city: Type.String(),
+  region: Nullable(Type.String()),
+  postalCode: Type.String(),
+  country: Type.String({ description: 'ISO 3166-1 alpha-2' }),
+  phone: Nullable(Type.String()),
+};
+
 /** An address as the order copied it at checkout (the address book's shape, src/addresses). */
-const OrderAddressSchema = Type.Object(
-  {
-    name: Type.String(),
-    line1: Type.String(),
-    line2: Nullable(Type.String()),
-    city: Type.String(),
-    region: Nullable(Type.String()),
-    postalCode: Type.String(),
-    country: Type.String({ description: 'ISO 3166-1 alpha-2' }),
-    phone: Nullable(Type.String()),
-  },
-  open,
-);
+const OrderAddressSchema = Type.Object(AddressFields, open);
 
 export const OrderSchema = Type.Object(
   {
