@@ -40,6 +40,7 @@ export function register(program: Command): void {
         try {
           const csv = exportCsv(platform.db, what as ExportKind, {
             orders: { status: flags.status as OrderStatus | undefined, email: flags.email, from: flags.from, to: flags.to },
+            currency: platform.shop.currency,
           });
           if (flags.out) await pipeline(csv, createWriteStream(flags.out));
           else {

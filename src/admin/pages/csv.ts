@@ -30,7 +30,7 @@ export function csvPages(scope: FastifyInstance, ctx: AdminContext): void {
     const name = (request.params as { kind: string }).kind;
     const kind = name.endsWith('.csv') ? name.slice(0, -4) : name;
     if (!(EXPORT_KINDS as readonly string[]).includes(kind)) throw new NotFoundError('Export', name);
-    const stream = exportCsv(ctx.platform.db, kind as ExportKind, { orders: orderFilter((n) => param(request, n)) });
+    const stream = exportCsv(ctx.platform.db, kind as ExportKind, { orders: orderFilter((n) => param(request, n)), currency: ctx.platform.shop.currency });
     const day = new Date().toISOString().slice(0, 10);
     return reply
       .type('text/csv; charset=utf-8')
