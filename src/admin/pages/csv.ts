@@ -20,7 +20,8 @@ export function csvPages(scope: FastifyInstance, ctx: AdminContext): void {
       <section class="card" aria-labelledby="export"><h2 id="export">Export</h2>
         <ul>${EXPORT_KINDS.map((k) => html`<li><a href="/admin/csv/${k}.csv" download>Export ${LABELS[k]} as CSV</a></li>`)}</ul>
         <p class="hint">Exports are streamed: they start at once and work for any size. The orders export takes the filters of the orders list.</p>
-      </section>`;
+      </section>
+      ${staff.role === 'admin' ? html`<p>The products export imports back after editing: <a href="/admin/import">Import products from CSV</a>.</p>` : ''}`;
     return render(ctx, request, reply, staff, { title: 'CSV', section: 'csv', body });
   });
 
