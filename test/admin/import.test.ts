@@ -139,7 +139,7 @@ describe.each(backends)('CSV product import on $name', (backend) => {
 
   it('refuses a file that is not CSV, has a wrong header or is too large, before reading the catalog', async () => {
     const before = await snapshot(platform);
-    const refused = async (input: string | Uint8Array, message: RegExp, type: typeof StorekeeperError = ValidationError) => {
+    const refused = async (input: string | Uint8Array, message: RegExp, type: abstract new (...args: never[]) => Error = ValidationError) => {
       const e = await platform.importProductsCsv(input).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(type);
       expect((e as Error).message).toMatch(message);
