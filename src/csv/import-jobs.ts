@@ -32,6 +32,8 @@ export interface ImportJobSummary {
 
 /** A batch takes well under this; a running job not updated for longer was interrupted (a restart). */
 export const STALL_MS = 60_000;
+/** How long an unapplied dry run (and its file) is kept. */
+export const KEEP_PLANNED_MS = 7 * 24 * 3600_000;
 
 interface JobRow {
   id: number;
@@ -62,13 +64,15 @@ export class ImportJobs {
   async dryRun(fileName: string, file: Uint8Array, createdBy: number | null): Promise<number> {
     const plan = await importProducts(this.db, file, this.currency, { dryRun: true });
     const at = now();
-    const row = await this.db.transaction((tx) =>
-      tx.get<{ id: number }>(
+    const row = await this.db.transaction(async (tx) => {
+      // A dry run nobody applied within a week is stale (the catalog has moved on): it goes, with its file.
+      await tx.run("DELETE FROM import_jobs WHERE status = 'planned' AND created_at < ?", [new Date(Date.now() - KEEP_PLANNED_MS).toISOString()]);
+      return tx.get<{ id: number }>(
         `INSERT INTO import_jobs (kind, file_name, content, status, created_by, rows_total, batches_total, batches_done, plan, result, created_at, updated_at)
          VALUES ('products', ?, ?, 'planned', ?, ?, ?, 0, ?, NULL, ?, ?) RETURNING id`,
         [fileName.slice(0, 200), new TextDecoder().decode(file), createdBy, plan.rows, plan.batches, JSON.stringify(plan), at, at],
-      ),
-    );
+      );
+    });
     return row!.id;
   }
 
@@ -139,7 +143,8 @@ export class ImportJobs {
       result = { ...(plan ?? emptyReport()), dryRun: false, failedBatches: [{ batch: 0, firstLine: 0, lastLine: 0, message }], lines: [] };
     }
     await this.db.transaction((tx) =>
-      tx.run("UPDATE import_jobs SET status = 'done', result = ?, updated_at = ? WHERE id = ?", [JSON.stringify(result), now(), id]),
+      // The file is not needed any more (running it again is a new upload and dry run).
+      tx.run("UPDATE import_jobs SET status = 'done', result = ?, content = '', updated_at = ? WHERE id = ?", [JSON.stringify(result), now(), id]),
     );
   }
 }

@@ -8,6 +8,8 @@ import { PRODUCT_COLUMNS } from '../../src/csv/import.js';
 import { StorekeeperError, ValidationError, type EcommercePlatform } from '../../src/index.js';
 import { backends, openFresh } from '../backends.js';
 import { CLI_TIMEOUT, runCli } from '../cli/run.js';
+import { raceProcesses } from '../processes.js';
+import { ImportJobs } from '../../src/csv/import-jobs.js';
 import { snapshot } from '../core/fixture.js';
 
 const HEADER = PRODUCT_COLUMNS.join(',');
@@ -234,6 +236,23 @@ describe.each(backends)('CSV product import on $name', (backend) => {
     expect((await platform.getProduct(mug))!.stock).toBe(stockBefore + 7);
     await expectLedgerBalanced(platform);
     await platform.db.run('DROP TRIGGER import_boom' + (backend.name === 'postgres' ? ' ON product_variants' : ''));
+  });
+
+  it('two Apply clicks on one import at once (two processes): it is applied once, the other click gets a conflict', { timeout: CLI_TIMEOUT }, async () => {
+    const jobs = new ImportJobs(platform.db, platform.shop.currency);
+    const id = await jobs.dryRun('race.csv', Buffer.from(file(row({ product: 'race', sku: 'RACE-1', name: 'Race', price: '5', stock: 6 }))), null);
+    const movements = await count(platform, 'inventory_movements');
+    const results = await raceProcesses<string>(new URL('./import-race-worker.ts', import.meta.url).pathname, [
+      [url, String(id)],
+      [url, String(id)],
+    ]);
+    expect(results.sort()).toEqual(['applied', 'conflict']);
+    expect(await platform.query("SELECT stock FROM product_variants WHERE sku = 'RACE-1'")).toEqual([{ stock: 6 }]);
+    expect(await count(platform, 'inventory_movements')).toBe(movements + 1);
+    const job = (await jobs.get(id))!;
+    expect(job).toMatchObject({ status: 'done', batchesDone: 1, batchesTotal: 1 });
+    expect(job.result).toMatchObject({ created: 1, refused: 0 });
+    await expect(jobs.start(id, null)).rejects.toThrow('has been applied already');
   });
 
   it('storekeeper import products FILE --dry-run reports the bad row by line and writes nothing; without it, applies', { timeout: CLI_TIMEOUT }, async () => {
