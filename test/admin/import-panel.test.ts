@@ -123,6 +123,15 @@ describe.each(backends)('CSV import in the admin panel, in Chromium without Java
     await page.goto(`${server.url}/admin/import`);
     await upload('wrong.csv', 'name,price\nMug,1\n');
     expect(await page.getByRole('alert').textContent()).toContain('Line 1: the header needs the columns product, sku');
+    await page.goto(`${server.url}/admin/import`);
+    const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
+    const huge = await page.request.post(`${server.url}/admin/import`, {
+      multipart: { _csrf: csrf, file: { name: 'huge.csv', mimeType: 'text/csv', buffer: Buffer.alloc(10 * 1024 * 1024 + 1, 'a') } },
+      headers: { origin: server.url },
+      maxRedirects: 0,
+    });
+    expect(huge.status()).toBe(413);
+    expect(await huge.text()).toContain('The file is larger than 10 MB; split it into several files');
     expect(await snapshot(server.platform)).toEqual(before);
   });
 

@@ -84,8 +84,11 @@ export function importPages(scope: FastifyInstance, ctx: AdminContext): void {
       request.body = { _csrf: token && !Array.isArray(token) && 'value' in token ? String(token.value) : '' };
       ctx.sessions.verify(request, staff);
       if (!file) throw new ValidationError('Choose a CSV file to check', [{ path: 'file', message: 'is required' }]);
-      const bytes = await file.toBuffer();
-      if (file.file.truncated) throw new StorekeeperError('payload_too_large', `The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB; split it into several files`);
+      const tooLarge = () => new StorekeeperError('payload_too_large', `The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB; split it into several files`);
+      const bytes = await file.toBuffer().catch((e: unknown) => {
+        throw (e as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE' ? tooLarge() : e;
+      });
+      if (file.file.truncated) throw tooLarge();
       if (bytes.length === 0) throw new ValidationError('The file is empty; choose a CSV file with a header row', [{ path: 'file', message: 'is empty' }]);
       const id = await jobs.dryRun(file.filename || 'upload.csv', bytes, staff.customerId);
       return redirectAfterPost(reply, `/admin/import/${id}`);
