@@ -97,7 +97,7 @@ describe.each(backends)('CSV import in the admin panel, in Chromium without Java
     // The progress page reloads itself (a Refresh header) until the job row says done.
     await page.getByRole('heading', { name: 'Import applied' }).waitFor({ timeout: 30_000 });
     expect(await page.getByRole('status').first().textContent()).toContain('Import applied.');
-    expect(await page.locator('dl').textContent()).toMatch(/Created\s*1 lines \(1 new products\)\s*Changed\s*1\s*Unchanged\s*0\s*Refused\s*1/);
+    expect(await page.locator('dl').textContent()).toMatch(/Created\s*1 line \(1 new product\)\s*Changed\s*1\s*Unchanged\s*0\s*Refused\s*1/);
     await accessible();
     expect(await server.platform.getProduct(lamp)).toMatchObject({ priceCents: 4500, stock: 12 });
     expect(await server.platform.query("SELECT name, stock FROM products WHERE category = 'Lighting'")).toEqual([{ name: 'Bulb, warm', stock: 40 }]);

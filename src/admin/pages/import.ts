@@ -118,7 +118,7 @@ export function importPages(scope: FastifyInstance, ctx: AdminContext): void {
 }
 
 function jobPage(job: ImportJob, csrf: string, refreshing: boolean): SafeHtml {
-  const head = html`<p>File <strong>${job.fileName}</strong>, checked ${when(job.createdAt)}: ${job.rowsTotal} rows in ${job.batchesTotal} batch${job.batchesTotal === 1 ? '' : 'es'}.</p>`;
+  const head = html`<p>File <strong>${job.fileName}</strong>, checked ${when(job.createdAt)}: ${count(job.rowsTotal, 'row')} in ${count(job.batchesTotal, 'batch', 'batches')}.</p>`;
   if (job.status === 'planned') {
     const p = job.plan;
     const applicable = p.created + p.updated > 0;
@@ -129,7 +129,7 @@ function jobPage(job: ImportJob, csrf: string, refreshing: boolean): SafeHtml {
       ${
         applicable
           ? html`<form method="post" action="/admin/import/${job.id}/apply" class="card stack">${csrfInput(csrf)}
-          <p>Applying writes the ${p.created + p.updated} lines to create or change, in batches; each batch is saved whole or not at all.${p.refused > 0 ? ` The ${p.refused} refused lines are skipped: fix them and import the file again (lines already imported are then unchanged).` : ''}</p>
+          <p>Applying writes the ${count(p.created + p.updated, 'line')} to create or change, in batches; each batch is saved whole or not at all.${p.refused > 0 ? ` The ${count(p.refused, 'refused line')} ${p.refused === 1 ? 'is' : 'are'} skipped: fix ${p.refused === 1 ? 'it' : 'them'} and import the file again (lines already imported are then unchanged).` : ''}</p>
           <p><button type="submit">Apply import</button></p></form>`
           : html`<p>There is nothing to create or change.</p>`
       }
@@ -155,7 +155,7 @@ function jobPage(job: ImportJob, csrf: string, refreshing: boolean): SafeHtml {
   }
   const r = job.result!;
   return html`${head}
-    <p class="notice" role="status">Import applied${r.failed > 0 ? ` with ${r.failedBatches.length} batch${r.failedBatches.length === 1 ? '' : 'es'} rolled back` : ''}.</p>
+    <p class="notice" role="status">Import applied${r.failedBatches.length > 0 ? ` with ${count(r.failedBatches.length, 'batch', 'batches')} rolled back` : ''}.</p>
     ${summary(r, false)}
     ${
       r.failedBatches.length > 0
@@ -168,9 +168,11 @@ function jobPage(job: ImportJob, csrf: string, refreshing: boolean): SafeHtml {
     <p><a href="/admin/import">Import another file</a> · <a href="/admin/products">Products</a></p>`;
 }
 
+const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
 function summary(r: ImportReport, dryRun: boolean): SafeHtml {
   return html`<dl class="card">
-    <dt>${dryRun ? 'Would create' : 'Created'}</dt><dd>${r.created} lines (${r.productsCreated} new products)</dd>
+    <dt>${dryRun ? 'Would create' : 'Created'}</dt><dd>${count(r.created, 'line')} (${count(r.productsCreated, 'new product')})</dd>
     <dt>${dryRun ? 'Would change' : 'Changed'}</dt><dd>${r.updated}</dd>
     <dt>Unchanged</dt><dd>${r.unchanged}</dd>
     <dt>Refused</dt><dd>${r.refused}</dd>
