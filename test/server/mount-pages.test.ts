@@ -226,104 +226,107 @@ describe.each(backends)('storefront and admin under /shop on $name', (backend) =
       await dispose?.();
     });
 
-    it.runIf(hostKind.browser)('a guest buys a variant through the pages with JavaScript disabled', async () => {
-      const context = await browser.newContext({ javaScriptEnabled: false });
-      context.setDefaultTimeout(10_000);
-      const page = await context.newPage();
-      const requested: string[] = [];
-      page.on('request', (r) => requested.push(r.url()));
-      await page.goto(`${shop}/`);
-      await page.getByLabel('Search').fill('trail');
-      await page.getByRole('button', { name: 'Search', exact: true }).click();
-      await page.waitForURL(`${shop}/search?q=trail`);
-      await page.getByRole('link', { name: 'Trail Running Shoe' }).click();
-      await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Trail Running Shoe');
-      expect(new URL(page.url()).pathname).toBe(`${PREFIX}/product/${ids.shoe}/trail-running-shoe`);
-      await page.getByLabel(/^43 · \$94\.00 · Only 2 left/).check();
-      await page.getByLabel('Quantity').fill('2');
-      await page.getByRole('button', { name: 'Add to cart' }).click();
-      await expect.poll(() => page.getByRole('status').textContent()).toContain('is in your cart');
-      await page.getByRole('link', { name: /^Cart 2/ }).click();
-      await page.waitForURL(`${shop}/cart`);
-      await page.getByRole('cell', { name: '$188.00' }).waitFor();
-      await page.getByRole('button', { name: 'Checkout' }).click();
-      // A GET form without fields: the URL ends in `?`.
-      await page.waitForURL((u) => u.pathname === `${PREFIX}/checkout`);
-      await page.getByLabel('Email').fill(`guest-${backend.name}@example.com`);
-      await page.getByLabel('Full name').fill('Gus Guest');
-      await page.getByLabel('Address', { exact: true }).fill('1 Main Street');
-      await page.getByLabel('City').fill('Springfield');
-      await page.getByLabel('Postal code').fill('12345');
-      await page.getByLabel('Country').selectOption('US');
-      await page.getByLabel('Card number').fill('4242 4242 4242 4242');
-      await page.getByRole('button', { name: 'Place order' }).click();
-      const heading = page.getByRole('heading', { level: 1 });
-      await expect.poll(() => heading.textContent()).toContain('Thank you');
-      await page.getByText('Payment: Paid').waitFor();
-      expect(new URL(page.url()).pathname).toMatch(new RegExp(`^${PREFIX}/checkout/thanks/\\d+`));
-      const orderId = Number(/#(\d+)/.exec((await heading.textContent()) ?? '')![1]);
-      expect(await platform.getOrder(orderId)).toMatchObject({ placedAsGuest: true, paymentStatus: 'paid', totalCents: 18800 });
-      expect((await platform.getProduct(ids.shoe))!.variants.map((v) => v.stock)).toEqual([10, 0]);
-      // The style sheets loaded (so the pages were styled) and nothing was asked of the host outside the prefix.
-      expect(await page.evaluate(() => getComputedStyle(document.body).margin)).toBe('0px');
-      expect(requested.filter((u) => new URL(u).origin === host.origin && !new URL(u).pathname.startsWith(`${PREFIX}/`))).toEqual([]);
-      const cookies = await context.cookies();
-      expect(cookies.length).toBeGreaterThan(0);
-      for (const c of cookies) expect(c.path === PREFIX || c.path.startsWith(`${PREFIX}/`), `${c.name} Path=${c.path}`).toBe(true);
-      await context.close();
-      await assertLedgerInvariant(platform);
-    });
-
-    it.runIf(hostKind.browser)('the as-you-type search works with JavaScript', async () => {
-      const context = await browser.newContext();
-      context.setDefaultTimeout(10_000);
-      const page = await context.newPage();
-      const fetched: string[] = [];
-      page.on('request', (r) => {
-        if (r.resourceType() === 'fetch') fetched.push(new URL(r.url()).pathname);
+    // Real Chromium in the Fastify and Express hosts; the node:http host shares Express's handler path.
+    if (hostKind.browser) {
+      it('a guest buys a variant through the pages with JavaScript disabled', async () => {
+        const context = await browser.newContext({ javaScriptEnabled: false });
+        context.setDefaultTimeout(10_000);
+        const page = await context.newPage();
+        const requested: string[] = [];
+        page.on('request', (r) => requested.push(r.url()));
+        await page.goto(`${shop}/`);
+        await page.getByLabel('Search').fill('trail');
+        await page.getByRole('button', { name: 'Search', exact: true }).click();
+        await page.waitForURL(`${shop}/search?q=trail`);
+        await page.getByRole('link', { name: 'Trail Running Shoe' }).click();
+        await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Trail Running Shoe');
+        expect(new URL(page.url()).pathname).toBe(`${PREFIX}/product/${ids.shoe}/trail-running-shoe`);
+        await page.getByLabel(/^43 · \$94\.00 · Only 2 left/).check();
+        await page.getByLabel('Quantity').fill('2');
+        await page.getByRole('button', { name: 'Add to cart' }).click();
+        await expect.poll(() => page.getByRole('status').textContent()).toContain('is in your cart');
+        await page.getByRole('link', { name: /^Cart 2/ }).click();
+        await page.waitForURL(`${shop}/cart`);
+        await page.getByRole('cell', { name: '$188.00' }).waitFor();
+        await page.getByRole('button', { name: 'Checkout' }).click();
+        // A GET form without fields: the URL ends in `?`.
+        await page.waitForURL((u) => u.pathname === `${PREFIX}/checkout`);
+        await page.getByLabel('Email').fill(`guest-${backend.name}@example.com`);
+        await page.getByLabel('Full name').fill('Gus Guest');
+        await page.getByLabel('Address', { exact: true }).fill('1 Main Street');
+        await page.getByLabel('City').fill('Springfield');
+        await page.getByLabel('Postal code').fill('12345');
+        await page.getByLabel('Country').selectOption('US');
+        await page.getByLabel('Card number').fill('4242 4242 4242 4242');
+        await page.getByRole('button', { name: 'Place order' }).click();
+        const heading = page.getByRole('heading', { level: 1 });
+        await expect.poll(() => heading.textContent()).toContain('Thank you');
+        await page.getByText('Payment: Paid').waitFor();
+        expect(new URL(page.url()).pathname).toMatch(new RegExp(`^${PREFIX}/checkout/thanks/\\d+`));
+        const orderId = Number(/#(\d+)/.exec((await heading.textContent()) ?? '')![1]);
+        expect(await platform.getOrder(orderId)).toMatchObject({ placedAsGuest: true, paymentStatus: 'paid', totalCents: 18800 });
+        expect((await platform.getProduct(ids.shoe))!.variants.map((v) => v.stock)).toEqual([10, 0]);
+        // The style sheets loaded (so the pages were styled) and nothing was asked of the host outside the prefix.
+        expect(await page.evaluate(() => getComputedStyle(document.body).margin)).toBe('0px');
+        expect(requested.filter((u) => new URL(u).origin === host.origin && !new URL(u).pathname.startsWith(`${PREFIX}/`))).toEqual([]);
+        const cookies = await context.cookies();
+        expect(cookies.length).toBeGreaterThan(0);
+        for (const c of cookies) expect(c.path === PREFIX || c.path.startsWith(`${PREFIX}/`), `${c.name} Path=${c.path}`).toBe(true);
+        await context.close();
+        await assertLedgerInvariant(platform);
       });
-      await page.goto(`${shop}/search`);
-      await page.evaluate(() => Object.assign(window, { marker: 'same page' }));
-      await page.getByLabel('Search').pressSequentially('merin', { delay: 30 });
-      await expect.poll(() => page.locator('#results .card').count()).toBe(1);
-      expect(page.url()).toBe(`${shop}/search?q=merin`);
-      expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('same page');
-      await page.goto(`${shop}/`);
-      await page.getByLabel('Search').pressSequentially('trail', { delay: 30 });
-      await page.locator('#suggestions').getByRole('link', { name: 'Trail Running Shoe' }).click();
-      await page.waitForURL(`${shop}/product/${ids.shoe}/trail-running-shoe`);
-      expect(fetched.length).toBeGreaterThan(0);
-      expect(fetched.every((p) => p === `${PREFIX}/search`)).toBe(true);
-      await context.close();
-    });
 
-    it.runIf(hostKind.browser)('an admin signs in at /shop/admin, sees the dashboard and opens an order', async () => {
-      await platform.addToCart(shopperId, ids.socks, 1);
-      const orderId = await platform.createOrder(shopperId);
-      const context = await browser.newContext();
-      context.setDefaultTimeout(10_000);
-      const page = await context.newPage();
-      await page.goto(`${shop}/admin/orders/${orderId}`);
-      expect(new URL(page.url()).pathname).toBe(`${PREFIX}/admin/sign-in`);
-      await page.getByLabel('Email').fill(ADMIN.email);
-      await page.getByLabel('Password').fill(ADMIN.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      // Back where the sign-in started, under the prefix.
-      await page.waitForURL(`${shop}/admin/orders/${orderId}`);
-      await page.getByRole('heading', { name: new RegExp(`Order #${orderId}`) }).waitFor();
-      const nav = page.getByRole('navigation', { name: 'Admin' });
-      await nav.getByRole('link', { name: 'Dashboard', exact: true }).click();
-      await page.waitForURL(`${shop}/admin`);
-      await page.locator('#sales-chart canvas').first().waitFor();
-      await nav.getByRole('link', { name: 'Orders', exact: true }).click();
-      await page.waitForURL(`${shop}/admin/orders`);
-      await page.getByRole('link', { name: `#${orderId}`, exact: true }).click();
-      await page.waitForURL(`${shop}/admin/orders/${orderId}`);
-      await page.getByText(SHOPPER.email).first().waitFor();
-      const cookies = await context.cookies();
-      expect(cookies.find((c) => c.name === 'sk_admin')?.path).toBe(`${PREFIX}/admin`);
-      await context.close();
-    });
+      it('the as-you-type search works with JavaScript', async () => {
+        const context = await browser.newContext();
+        context.setDefaultTimeout(10_000);
+        const page = await context.newPage();
+        const fetched: string[] = [];
+        page.on('request', (r) => {
+          if (r.resourceType() === 'fetch') fetched.push(new URL(r.url()).pathname);
+        });
+        await page.goto(`${shop}/search`);
+        await page.evaluate(() => Object.assign(window, { marker: 'same page' }));
+        await page.getByLabel('Search').pressSequentially('merin', { delay: 30 });
+        await expect.poll(() => page.locator('#results .card').count()).toBe(1);
+        expect(page.url()).toBe(`${shop}/search?q=merin`);
+        expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('same page');
+        await page.goto(`${shop}/`);
+        await page.getByLabel('Search').pressSequentially('trail', { delay: 30 });
+        await page.locator('#suggestions').getByRole('link', { name: 'Trail Running Shoe' }).click();
+        await page.waitForURL(`${shop}/product/${ids.shoe}/trail-running-shoe`);
+        expect(fetched.length).toBeGreaterThan(0);
+        expect(fetched.every((p) => p === `${PREFIX}/search`)).toBe(true);
+        await context.close();
+      });
+
+      it('an admin signs in at /shop/admin, sees the dashboard and opens an order', async () => {
+        await platform.addToCart(shopperId, ids.socks, 1);
+        const orderId = await platform.createOrder(shopperId);
+        const context = await browser.newContext();
+        context.setDefaultTimeout(10_000);
+        const page = await context.newPage();
+        await page.goto(`${shop}/admin/orders/${orderId}`);
+        expect(new URL(page.url()).pathname).toBe(`${PREFIX}/admin/sign-in`);
+        await page.getByLabel('Email').fill(ADMIN.email);
+        await page.getByLabel('Password').fill(ADMIN.password);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        // Back where the sign-in started, under the prefix.
+        await page.waitForURL(`${shop}/admin/orders/${orderId}`);
+        await page.getByRole('heading', { name: new RegExp(`Order #${orderId}`) }).waitFor();
+        const nav = page.getByRole('navigation', { name: 'Admin' });
+        await nav.getByRole('link', { name: 'Dashboard', exact: true }).click();
+        await page.waitForURL(`${shop}/admin`);
+        await page.locator('#sales-chart canvas').first().waitFor();
+        await nav.getByRole('link', { name: 'Orders', exact: true }).click();
+        await page.waitForURL(`${shop}/admin/orders`);
+        await page.getByRole('link', { name: `#${orderId}`, exact: true }).click();
+        await page.waitForURL(`${shop}/admin/orders/${orderId}`);
+        await page.getByText(SHOPPER.email).first().waitFor();
+        const cookies = await context.cookies();
+        expect(cookies.find((c) => c.name === 'sk_admin')?.path).toBe(`${PREFIX}/admin`);
+        await context.close();
+      });
+    }
 
     it('every link, form, asset and redirect of the storefront stays under the prefix', async () => {
       const jar = new Jar();
@@ -346,6 +349,7 @@ describe.each(backends)('storefront and admin under /shop on $name', (backend) =
 
       const result = await crawl(host.origin, `${PREFIX}/`, jar, (path) => !path.startsWith('/admin') && !path.startsWith('/api'), 120);
       expect(Object.fromEntries(result.escapes)).toEqual({});
+      expect(result.visited.length).toBeGreaterThanOrEqual(20);
       const paths = result.visited.map((u) => new URL(u).pathname);
       for (const expected of ['/', '/search', '/cart', '/checkout', '/account', '/account/orders', '/account/addresses', `/product/${ids.shoe}/trail-running-shoe`, '/category/Footwear']) {
         expect(paths, expected).toContain(`${PREFIX}${expected === '/' ? '/' : expected}`);
@@ -399,6 +403,7 @@ describe.each(backends)('storefront and admin under /shop on $name', (backend) =
 
       const result = await crawl(host.origin, `${PREFIX}/admin`, jar, (path) => path.startsWith('/admin') && path !== '/admin/sign-out', 150);
       expect(Object.fromEntries(result.escapes)).toEqual({});
+      expect(result.visited.length).toBeGreaterThanOrEqual(20);
       const paths = result.visited.map((u) => new URL(u).pathname);
       for (const area of ['/admin', '/admin/products', '/admin/orders', '/admin/customers', '/admin/settings']) expect(paths, area).toContain(`${PREFIX}${area}`);
       expect(paths.some((p) => /^\/shop\/admin\/orders\/\d+$/.test(p))).toBe(true);
