@@ -90,7 +90,8 @@ const newlines = (cells: readonly string[]): number => cells.reduce((n, c) => n 
  * A file that is not CSV at all, or too large, is a ValidationError and nothing is read further.
  */
 export function parseProductCsv(input: string | Uint8Array, currency: Currency): ParsedFile {
-  const text = csvText(input);
+  // One kind of line break (also inside quoted cells), so line numbers count as an editor does.
+  const text = csvText(input).replace(/\r\n?/g, '\n');
   let records: { record: string[]; info: { lines: number } }[];
   try {
     records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true, max_record_size: 1024 * 1024 }) as unknown as typeof records;

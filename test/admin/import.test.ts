@@ -137,6 +137,13 @@ describe.each(backends)('CSV product import on $name', (backend) => {
     expect(reasons[11]).toBe('has 3 cells, the header has 15');
     expect(reasons[12]).toMatch(/^sku is empty; a new variant needs a SKU/);
     expect(report.lines.every((l) => l.action === 'refuse')).toBe(true);
+    // Windows line breaks, also inside a quoted cell, and a blank line: lines count as in an editor.
+    const crlf = await platform.importProductsCsv(`product,sku,name,description,price\r\nn1,N-1,N,"two\r\nlines",1\r\n\r\nn2,N-2,N2,,x\r\n`, { dryRun: true });
+    expect(crlf.lines.map((l) => [l.line, l.action])).toEqual([
+      [2, 'create'],
+      [5, 'refuse'],
+    ]);
+    expect(await snapshot(platform)).toEqual(before);
   });
 
   it('refuses a file that is not CSV, has a wrong header or is too large, before reading the catalog', async () => {
