@@ -48,7 +48,7 @@ export const adminRoutes: Routes = (app, { platform, auth }) => {
     sessions: new WebSessions(auth, { name: 'sk_admin', path: '/admin', sameSite: 'Strict' }),
     assets,
     queries: new AdminQueries(platform.db),
-    dashboard: new DashboardReport(platform.db, DASHBOARD_MAX_AGE_S * 1000),
+    dashboard: new DashboardReport(platform.db, DASHBOARD_MAX_AGE_S * 1000, { paymentTimeoutSeconds: platform.payments.settings.timeoutSeconds }),
   };
   void app.register(
     async (scope: FastifyInstance) => {
