@@ -15,6 +15,7 @@ import { catalogPages } from './pages/catalog.js';
 import { csvPages } from './pages/csv.js';
 import { customerPages } from './pages/customers.js';
 import { DASHBOARD_MAX_AGE_S, dashboardPages } from './pages/dashboard.js';
+import { notificationPages } from './pages/notifications.js';
 import { orderPages } from './pages/orders.js';
 import { promotionPages } from './pages/promotions.js';
 import { settingsPages } from './pages/settings.js';
@@ -59,7 +60,7 @@ export const adminRoutes: Routes = (app, { platform, auth }) => {
           status: 404,
         }),
       );
-      for (const pages of [signInPages, dashboardPages, catalogPages, orderPages, customerPages, promotionPages, csvPages, sqlPages, staffPages, settingsPages]) {
+      for (const pages of [signInPages, dashboardPages, catalogPages, orderPages, customerPages, promotionPages, csvPages, sqlPages, staffPages, settingsPages, notificationPages]) {
         pages(scope, ctx);
       }
     },
