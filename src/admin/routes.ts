@@ -22,6 +22,7 @@ import { settingsPages } from './pages/settings.js';
 import { signInPages } from './pages/sign-in.js';
 import { sqlPages } from './pages/sql.js';
 import { staffPages } from './pages/staff.js';
+import { variantPages } from './pages/variants.js';
 import { AdminQueries } from './queries.js';
 
 // Resolved like an import, so it is found wherever the package manager put uplot.
@@ -60,7 +61,7 @@ export const adminRoutes: Routes = (app, { platform, auth }) => {
           status: 404,
         }),
       );
-      for (const pages of [signInPages, dashboardPages, catalogPages, orderPages, customerPages, promotionPages, csvPages, sqlPages, staffPages, settingsPages, notificationPages]) {
+      for (const pages of [signInPages, dashboardPages, catalogPages, orderPages, customerPages, promotionPages, csvPages, sqlPages, staffPages, settingsPages, notificationPages, variantPages]) {
         pages(scope, ctx);
       }
     },
