@@ -156,4 +156,50 @@ describe.each(backends)('admin webhooks and notifications log in Chromium on $na
     expect(await server.platform.query('SELECT * FROM webhook_endpoints ORDER BY id')).toEqual(before);
     await server.platform.webhooks.delete(hook.id);
   });
+
+  it('the new pages pass axe, send no-store and fit 360 px without sideways scrolling', async () => {
+    const hook = await server.platform.webhooks.create({ url: 'https://erp.example.com/a-rather-long-path/that/keeps/going/hooks', events: ['*'], description: 'ERP' });
+    const productId = await server.platform.addProduct({
+      name: 'Wool Socks',
+      priceCents: 900,
+      options: [{ name: 'Size', values: ['39-42', '43-46'] }],
+      variants: [
+        { sku: 'WS-39', options: { Size: '39-42' }, stock: 1 },
+        { sku: 'WS-43', options: { Size: '43-46' }, stock: 9 },
+      ],
+    });
+    const variantId = (await server.platform.getProduct(productId))!.variants[0]!.id;
+    const phone = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    try {
+      const p = await phone.newPage();
+      await signIn(p, server.url, ADMIN.email, ADMIN.password);
+      await p.waitForURL(`${server.url}/admin`);
+      expect(await p.getByRole('region', { name: 'Low stock' }).textContent()).toContain('Wool Socks (39-42)');
+      for (const path of [
+        '/admin',
+        '/admin/webhooks',
+        `/admin/webhooks/${hook.id}`,
+        '/admin/notifications',
+        '/admin/notifications?kind=webhook&status=pending',
+        '/admin/products/new',
+        '/admin/products/new?o1=Size&v1=S,M,L&o2=Colour&v2=Red,Blue',
+        `/admin/products/${productId}`,
+        `/admin/variants/${variantId}`,
+      ]) {
+        const response = await p.goto(`${server.url}${path}`);
+        expect(response?.status(), path).toBe(200);
+        expect(response?.headers()['cache-control'], path).toBe('no-store');
+        await expectAccessible(p);
+        expect(await p.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(360);
+      }
+      // A form button works by keyboard alone.
+      await p.goto(`${server.url}/admin/webhooks/${hook.id}`);
+      await p.getByRole('button', { name: 'Disable endpoint' }).focus();
+      await p.keyboard.press('Enter');
+      await expect.poll(() => p.getByRole('heading', { name: 'Disabled' }).count()).toBe(1);
+    } finally {
+      await phone.close();
+      await server.platform.webhooks.delete(hook.id);
+    }
+  });
 });
