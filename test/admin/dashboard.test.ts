@@ -136,6 +136,14 @@ describe.each(backends)('dashboard summaries on $name', (backend) => {
         expect(await platform.query(`SELECT orders, total_cents FROM customer_sales_monthly WHERE month = '2025-05'`)).toEqual([{ orders: 3, total_cents: 5250 }]);
         await platform.cancelOrder(3);
         await compare(platform);
+        // A deleted order leaves the summaries; PostgreSQL's TRUNCATE (migrate-data --force) empties them.
+        await platform.db.run('DELETE FROM orders WHERE id = 17');
+        await compare(platform);
+        if (platform.db.dialect === 'postgres') {
+          await platform.db.run('TRUNCATE orders CASCADE');
+          expect(await platform.query('SELECT * FROM sales_daily')).toEqual([]);
+          expect(await platform.query('SELECT * FROM customer_sales_monthly')).toEqual([]);
+        }
       } finally {
         await platform.close();
       }

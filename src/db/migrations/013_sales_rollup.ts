@@ -78,14 +78,23 @@ function sqliteTriggers(): string[] {
   ];
 }
 
+const key = (r: 'NEW' | 'OLD') => `ROW(substr(${r}.created_at, 1, 10), ${r}.status, ${r}.payment_status, ${r}.id % ${SLOTS})`;
+
 function postgresTriggers(): string[] {
   const changed = CHANGED.replace(/IS NOT/g, 'IS DISTINCT FROM');
   return [
     `CREATE FUNCTION storekeeper_orders_rollup() RETURNS trigger LANGUAGE plpgsql AS $body$
     BEGIN
       IF TG_OP = 'UPDATE' AND NOT (${changed}) THEN RETURN NULL; END IF;
-      IF TG_OP IN ('UPDATE', 'DELETE') THEN ${daily('OLD', '-')}; ${monthly('OLD', '-')}; END IF;
-      IF TG_OP IN ('UPDATE', 'INSERT') THEN ${daily('NEW', '')}; ${monthly('NEW', '')}; END IF;
+      -- Two summary rows are locked in key order, whatever the move, so two moves never deadlock.
+      IF TG_OP = 'UPDATE' AND ${key('NEW')} < ${key('OLD')} THEN
+        ${daily('NEW', '')}; ${daily('OLD', '-')}; ${monthly('NEW', '')}; ${monthly('OLD', '-')};
+      ELSE
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN ${daily('OLD', '-')}; END IF;
+        IF TG_OP IN ('UPDATE', 'INSERT') THEN ${daily('NEW', '')}; END IF;
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN ${monthly('OLD', '-')}; END IF;
+        IF TG_OP IN ('UPDATE', 'INSERT') THEN ${monthly('NEW', '')}; END IF;
+      END IF;
       RETURN NULL;
     END $body$`,
     `CREATE CONSTRAINT TRIGGER orders_rollup AFTER INSERT OR DELETE OR UPDATE OF status, payment_status, total_cents, refunded_cents, created_at, customer_id
