@@ -6,6 +6,7 @@ import { EcommercePlatform } from '../../src/index.js';
 import { DashboardReport } from '../../src/reports/dashboard.js';
 import { backends } from '../backends.js';
 import { usePlatform } from '../core/fixture.js';
+import { raceProcesses } from '../processes.js';
 
 type Num = number | string | null;
 const n = (x: Num) => Number(x ?? 0);
@@ -113,6 +114,31 @@ describe.each(backends)('dashboard summaries on $name', (backend) => {
     const unpaid = built.expiringUnpaid;
     expect(unpaid.map((o) => o.orderId)).toEqual([first[2], first[3]]);
     expect(unpaid[0]!.expiresAt).toBe('2024-02-10T09:10:00.000Z');
+  });
+
+  it('three processes placing, paying and cancelling orders at once leave the summaries equal to the orders', async () => {
+    const p = ctx.platform;
+    const mug = await p.addProduct({ name: 'Mug', price: 7.5, stock: 1000 });
+    const groups: number[][] = [];
+    for (let w = 0; w < 3; w++) {
+      const group: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const c = await p.createCustomer({ email: `racer${w}_${i}@example.com`, name: `Racer ${w}.${i}` });
+        await p.addToCart(c, mug, 1 + i);
+        group.push(c);
+      }
+      groups.push(group);
+    }
+    const placed = await raceProcesses<number[]>(new URL('./rollup-worker.ts', import.meta.url).pathname, groups.map((g) => [ctx.url, JSON.stringify(g)]));
+    expect(placed.flat()).toHaveLength(18);
+    await compare(p);
+    const built = await new DashboardReport(p.db).build({ days: 7 });
+    expect(built.today.orders).toBe(12);
+    expect(built.byStatus).toEqual([
+      { status: 'cancelled', orders: 6 },
+      { status: 'pending', orders: 6 },
+      { status: 'processing', orders: 6 },
+    ]);
   });
 
   it('migration 013 sums the orders a database already has', async () => {
