@@ -247,18 +247,20 @@ describe.each(backends)('CSV product import on $name', (backend) => {
 
   it('two Apply clicks on one import at once (two processes): it is applied once, the other click gets a conflict', { timeout: CLI_TIMEOUT }, async () => {
     const jobs = new ImportJobs(platform.db, platform.shop.currency);
-    const id = await jobs.dryRun('race.csv', Buffer.from(file(row({ product: 'race', sku: 'RACE-1', name: 'Race', price: '5', stock: 6 }))), null);
+    // Two batches: the claim races, and the import takes long enough for both processes to be running.
+    const rows = Array.from({ length: 300 }, (_, i) => row({ product: `race-${i}`, sku: `RACE-${i}`, name: `Race ${i}`, price: '5', stock: 6 }));
+    const id = await jobs.dryRun('race.csv', Buffer.from(file(...rows)), null);
     const movements = await count(platform, 'inventory_movements');
     const results = await raceProcesses<string>(new URL('./import-race-worker.ts', import.meta.url).pathname, [
       [url, String(id)],
       [url, String(id)],
     ]);
     expect(results.sort()).toEqual(['applied', 'conflict']);
-    expect(await platform.query("SELECT stock FROM product_variants WHERE sku = 'RACE-1'")).toEqual([{ stock: 6 }]);
-    expect(await count(platform, 'inventory_movements')).toBe(movements + 1);
+    expect(await platform.query("SELECT COUNT(*) AS n, SUM(stock) AS s FROM product_variants WHERE sku LIKE 'RACE-%'")).toEqual([{ n: 300, s: 1800 }]);
+    expect(await count(platform, 'inventory_movements')).toBe(movements + 300);
     const job = (await jobs.get(id))!;
-    expect(job).toMatchObject({ status: 'done', batchesDone: 1, batchesTotal: 1 });
-    expect(job.result).toMatchObject({ created: 1, refused: 0 });
+    expect(job).toMatchObject({ status: 'done', batchesDone: 2, batchesTotal: 2 });
+    expect(job.result).toMatchObject({ created: 300, refused: 0, failed: 0 });
     await expect(jobs.start(id, null)).rejects.toThrow('has been applied already');
   });
 
