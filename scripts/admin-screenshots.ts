@@ -1,6 +1,7 @@
 /**
  * npm run screenshots:admin — renders docs/screenshots/admin-{dashboard,order,product}.png: the
- * demo catalog, a few weeks of orders placed through the engine, the real server, real Chromium.
+ * demo catalog, a few weeks of orders placed and paid through the engine (the order shown partly
+ * refunded with restock), the real server, real Chromium.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,21 +22,32 @@ try {
   const names = ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Edsger Dijkstra', 'Barbara Liskov', 'Donald Knuth'];
   const customers = [];
   for (const [i, name] of names.entries()) customers.push(await platform.createCustomer({ email: `${name.split(' ')[0]!.toLowerCase()}@example.com`, name, address: `${i + 1} Main Street` }));
+  // The demo shop ships (one method everywhere, German VAT): each order has an address and the method.
+  const shippingMethodId = (await platform.listShippingMethods())[0]!.id;
   let orderId = 0;
   for (let i = 0; i < 24; i++) {
     const customer = customers[i % customers.length]!;
     await platform.addToCart(customer, products[i % products.length]!.id, 1 + (i % 3));
     await platform.addToCart(customer, products[(i + 3) % products.length]!.id, 1);
-    orderId = await platform.createOrder(customer);
+    orderId = await platform.createOrder(customer, {
+      shippingMethodId,
+      shippingAddress: { name: names[i % names.length]!, line1: `${(i % 6) + 1} Main Street`, city: 'Berlin', postalCode: '10115', country: 'DE' },
+    });
     // Spread over the last weeks so the chart has a shape.
     const at = new Date(Date.now() - (i % 12) * 2 * 86_400_000 - i * 3_600_000).toISOString();
     await platform.db.run('UPDATE orders SET created_at = ?, updated_at = ? WHERE id = ?', [at, at, orderId]);
+    // Paid with the test provider's card (fulfilment waits for money); two pending ones stay unpaid.
+    if (i % 12 !== 7) await platform.payOrder(orderId, { card: '4242424242424242' });
     if (i % 4 === 1) await platform.updateOrderStatus(orderId, 'processing');
     if (i % 4 === 2) {
       await platform.updateOrderStatus(orderId, 'processing');
       await platform.updateOrderStatus(orderId, 'shipped');
     }
   }
+  // The order shown: partly refunded with one item back in stock, so its page has a ledger, a refund and emails.
+  const shown = (await platform.getOrder(orderId))!;
+  const line = shown.items.find((item) => item.variantId !== null)!;
+  await platform.refundOrder(orderId, { amount: line.priceCents, reason: 'arrived damaged', restock: [{ variantId: line.variantId!, quantity: 1 }] });
   await platform.updateProduct(products[0]!.id, { priceCents: products[0]!.priceCents - 500 });
   await platform.updateStock(products[0]!.id, 5, 'delivery from the supplier');
   const app = await buildServer(platform, { logger: false, auth: { scryptCost: 1024 } });

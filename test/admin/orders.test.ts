@@ -120,6 +120,19 @@ describe.each(backends)('admin orders and payments in Chromium on $name', (backe
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('left to refund');
     await expectAccessible(page);
     expect((await server.platform.getOrder(orderId))!.refundedCents).toBe(1550);
+
+    // The whole order page (refund form, refunds, ledger, emails) at 360 px: no sideways scrolling.
+    const phone = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    try {
+      const p = await phone.newPage();
+      await signIn(p, server.url, ADMIN.email, ADMIN.password);
+      await p.goto(`${server.url}/admin/orders/${orderId}`);
+      expect(await p.getByLabel('Amount to refund').count()).toBe(1);
+      expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+      await expectAccessible(p);
+    } finally {
+      await phone.close();
+    }
   });
 
   it('staff are offered no capture or refund, the POST is refused with the 403 page and the API refuses too; nothing is written', async () => {

@@ -44,6 +44,11 @@ export const PAYMENT_LABELS: Record<OrderPayment['paymentStatus'], string> = {
   voided: 'voided',
 };
 
+/** A line's name with its variant; a product without options has one variant, titled "Default", not worth showing. */
+function lineName(item: Order['items'][number]): string {
+  return item.variantTitle && item.variantTitle !== 'Default' ? `${item.productName} (${item.variantTitle})` : item.productName;
+}
+
 function address(a: Address | null): SafeHtml {
   if (!a) return html`<p class="muted">None</p>`;
   return html`<address>${a.name}<br>${a.line1}<br>${a.line2 ? html`${a.line2}<br>` : ''}${a.postalCode} ${a.city}${a.region ? `, ${a.region}` : ''}<br>${a.country}${a.phone ? html`<br>${a.phone}` : ''}</address>`;
@@ -55,8 +60,7 @@ function restockable(order: AdminOrder, restocked: Map<number, number>): { varia
   for (const item of order.items) {
     if (item.variantId === null) continue;
     const known = byVariant.get(item.variantId);
-    const label = item.variantTitle ? `${item.productName} (${item.variantTitle})` : item.productName;
-    byVariant.set(item.variantId, { label, ordered: (known?.ordered ?? 0) + item.quantity });
+    byVariant.set(item.variantId, { label: lineName(item), ordered: (known?.ordered ?? 0) + item.quantity });
   }
   return [...byVariant].map(([variantId, v]) => ({ variantId, label: v.label, open: v.ordered - (restocked.get(variantId) ?? 0) }));
 }
@@ -107,7 +111,7 @@ function paymentActions(order: AdminOrder, staff: Staff, extras: OrderExtras): S
 
 function refundsTable(refunds: OrderRefund[], order: AdminOrder): SafeHtml {
   if (refunds.length === 0) return html``;
-  const names = new Map(order.items.filter((i) => i.variantId !== null).map((i) => [i.variantId!, i.variantTitle ? `${i.productName} (${i.variantTitle})` : i.productName]));
+  const names = new Map(order.items.filter((i) => i.variantId !== null).map((i) => [i.variantId!, lineName(i)]));
   return html`<h3>Refunds</h3><div class="scroll" tabindex="0"><table>
     <thead><tr><th scope="col">When</th><th scope="col">Amount</th><th scope="col">State</th><th scope="col">Reason</th><th scope="col">Restocked</th></tr></thead>
     <tbody>${refunds.map(
@@ -140,7 +144,7 @@ export function orderDetail(order: AdminOrder, staff: Staff, extras: OrderExtras
       <div class="scroll" tabindex="0"><table>
         <thead><tr><th scope="col">Product</th><th scope="col">SKU</th><th scope="col">Quantity</th><th scope="col">Unit price</th><th scope="col">Tax</th><th scope="col">Subtotal</th></tr></thead>
         <tbody>${order.items.map(
-          (i) => html`<tr><td><a href="/admin/products/${i.productId}">${i.productName}</a>${i.variantTitle ? html` <span class="muted">${i.variantTitle}</span>` : ''}</td><td>${i.sku ?? '—'}</td><td>${i.quantity}</td><td>${money(i.priceCents)}</td><td>${money(i.taxCents)} <span class="muted">${i.taxRatePercent}%</span></td><td>${money(i.subtotalCents)}</td></tr>`,
+          (i) => html`<tr><td><a href="/admin/products/${i.productId}">${i.productName}</a>${i.variantTitle && i.variantTitle !== 'Default' ? html` <span class="muted">${i.variantTitle}</span>` : ''}</td><td>${i.sku ?? '—'}</td><td>${i.quantity}</td><td>${money(i.priceCents)}</td><td>${money(i.taxCents)} <span class="muted">${i.taxRatePercent}%</span></td><td>${money(i.subtotalCents)}</td></tr>`,
         )}</tbody>
         <tfoot>
           <tr><th scope="row" colspan="5">Subtotal</th><td>${money(order.subtotalCents)}</td></tr>
