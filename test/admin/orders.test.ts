@@ -93,6 +93,10 @@ describe.each(backends)('admin orders and payments in Chromium on $name', (backe
 
     const again = await page.request.post(`${server.url}/admin/orders/${orderId}/refund`, { form: Object.fromEntries(form), maxRedirects: 0 });
     expect(again.status()).toBe(303);
+    // The same form edited and sent again (Back, change, resend) is refused: a new refund needs a fresh page.
+    const edited = await page.request.post(`${server.url}/admin/orders/${orderId}/refund`, { form: { ...Object.fromEntries(form), amount: '1.00' }, maxRedirects: 0 });
+    expect(edited.status()).toBe(422);
+    expect(await edited.text()).toContain('This refund form was already used');
     const order = await server.platform.getOrder(orderId);
     expect(order).toMatchObject({ paymentStatus: 'partially_refunded', paidCents: 6000, refundedCents: 1550 });
     expect(order!.paymentLedger.filter((e) => e.kind === 'refund')).toHaveLength(1);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ValidationError } from '../../errors.js';
+import { isStorekeeperError, StorekeeperError, ValidationError } from '../../errors.js';
 import { toMinor, type Currency } from '../../money.js';
 import type { RestockLine } from '../../payments/service.js';
 import { field, formOf, type FormBody } from '../../web/form.js';
@@ -60,11 +60,14 @@ export function orderPaymentPages(scope: FastifyInstance, ctx: AdminContext): vo
     const key = field(form, 'idempotencyKey').trim();
     if (!/^[\w-]{8,200}$/.test(key)) throw new ValidationError('The refund form is incomplete; reload the order page', [{ path: 'idempotencyKey', message: 'is required' }]);
     const reason = field(form, 'reason').trim();
-    const refund = await platform.refundOrder(
-      id,
-      { amount: amountField(form, 'amount', platform.shop.currency), ...(reason ? { reason } : {}), restock: restockFields(form) },
-      key,
-    );
+    const input = { amount: amountField(form, 'amount', platform.shop.currency), ...(reason ? { reason } : {}), restock: restockFields(form) };
+    const refund = await platform.refundOrder(id, input, key).catch((e: unknown) => {
+      // The same form sent again with other values (Back, edit, resend): its refund was already made.
+      if (isStorekeeperError(e) && e.code === 'idempotency_mismatch') {
+        throw new StorekeeperError('idempotency_mismatch', 'This refund form was already used for a refund; nothing more was refunded. Reload the order page to make another refund.');
+      }
+      throw e;
+    });
     const restocked = refund.restock.reduce((n, l) => n + l.quantity, 0);
     const message =
       (refund.status === 'succeeded' ? `Refunded ${money(refund.amountCents)}` : `Refund of ${money(refund.amountCents)} is ${refund.status}`) +
