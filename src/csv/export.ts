@@ -13,13 +13,6 @@ export type ExportKind = (typeof EXPORT_KINDS)[number];
 /** Rows fetched per query: each page is its own short read, so no transaction stays open for the export. */
 const PAGE = 1000;
 
-/** Integer minor units as a decimal string ("1234" → "12.34"), without floating point. */
-export function decimal(cents: number): string {
-  const sign = cents < 0 ? '-' : '';
-  const abs = Math.abs(cents);
-  return `${sign}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
-}
-
 type Cell = string | number | null;
 
 /**
@@ -51,7 +44,8 @@ async function* products(db: Driver, currency: Currency): AsyncGenerator<Cell[]>
   }
 }
 
-async function* orders(db: Driver, filter: OrderFilter): AsyncGenerator<Cell[]> {
+async function* orders(db: Driver, filter: OrderFilter, currency: Currency): AsyncGenerator<Cell[]> {
+  const amount = (minor: number) => formatAmount(minor, currency);
   yield ['id', 'created_at', 'status', 'customer_id', 'email', 'name', 'subtotal', 'discount', 'discount_code', 'total', 'payment_status', 'paid', 'refunded'];
   const queries = new AdminQueries(db);
   let after: Position | null = null;
@@ -65,13 +59,13 @@ async function* orders(db: Driver, filter: OrderFilter): AsyncGenerator<Cell[]> 
         o.customerId,
         o.email,
         o.name,
-        decimal(o.subtotalCents),
-        decimal(o.discountCents),
+        amount(o.subtotalCents),
+        amount(o.discountCents),
         o.discountCode,
-        decimal(o.totalCents),
+        amount(o.totalCents),
         o.paymentStatus,
-        decimal(o.paidCents),
-        decimal(o.refundedCents),
+        amount(o.paidCents),
+        amount(o.refundedCents),
       ];
     }
     if (!page.next) return;
@@ -110,11 +104,12 @@ async function* inventory(db: Driver): AsyncGenerator<Cell[]> {
 /**
  * A CSV export as a stream: rows are read a page at a time as the consumer pulls, so memory stays
  * flat whatever the size, and a slow client slows the reads instead of filling a buffer.
- * Amounts are decimal strings in currency units; every export starts with a header row.
+ * Amounts are decimal strings in the shop currency's units (`currency`, with its own decimals);
+ * every export starts with a header row.
  */
 export function exportCsv(db: Driver, kind: ExportKind, options: { orders?: OrderFilter; currency?: Currency } = {}): Readable {
   const source =
-    kind === 'products' ? products(db, options.currency ?? USD) : kind === 'orders' ? orders(db, options.orders ?? {}) : kind === 'customers' ? customers(db) : kind === 'inventory' ? inventory(db) : null;
+    kind === 'products' ? products(db, options.currency ?? USD) : kind === 'orders' ? orders(db, options.orders ?? {}, options.currency ?? USD) : kind === 'customers' ? customers(db) : kind === 'inventory' ? inventory(db) : null;
   if (!source) throw new ValidationError(`Unknown export ${String(kind)}`, [{ path: 'kind', message: `must be one of ${EXPORT_KINDS.join(', ')}` }]);
   if (kind === 'orders') {
     // Checked before the first byte: once streaming, an error can only cut the file short.

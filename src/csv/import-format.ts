@@ -135,8 +135,10 @@ function broken(line: number, record: readonly string[], columns: readonly Produ
 /** Minor units as a decimal string in the currency's decimals, for the report. */
 export function formatAmount(minor: number, c: Currency): string {
   if (c.decimals === 0) return String(minor);
+  const sign = minor < 0 ? '-' : '';
+  const abs = Math.abs(minor);
   const unit = 10 ** c.decimals;
-  return `${Math.trunc(minor / unit)}.${String(minor % unit).padStart(c.decimals, '0')}`;
+  return `${sign}${Math.trunc(abs / unit)}.${String(abs % unit).padStart(c.decimals, '0')}`;
 }
 
 const decimalPattern = /^\d+(\.\d+)?$/;

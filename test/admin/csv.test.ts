@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrders } from '../../bench/admin-seed.js';
 import { exportCsv } from '../../src/csv/export.js';
 import type { Driver } from '../../src/db/driver.js';
-import type { EcommercePlatform } from '../../src/index.js';
+import { currency, type EcommercePlatform } from '../../src/index.js';
 import { backends, openFresh } from '../backends.js';
 import { runCli, CLI_TIMEOUT } from '../cli/run.js';
 
@@ -77,6 +77,16 @@ describe.each(backends)('CSV exports on $name', (backend) => {
     expect(cancelled.length).toBe(ORDERS / 10);
     expect(cancelled.every((r) => r.status === 'cancelled')).toBe(true);
     expect(() => exportCsv(platform.db, 'orders', { orders: { from: '2024-13-45' } })).toThrow(/from must be a date/);
+  });
+
+  it('writes amounts in the shop currency\'s own decimals (JPY none, KWD three), never through floats', async () => {
+    const first = (csv: string) => (parse(csv, { columns: true }) as Record<string, string>[])[0]!;
+    const usd = first(await text(exportCsv(platform.db, 'orders', { orders: { status: 'pending' } })));
+    const minor = Math.round(Number(usd.total) * 100);
+    expect(first(await text(exportCsv(platform.db, 'orders', { orders: { status: 'pending' }, currency: currency('JPY') }))).total).toBe(String(minor));
+    const kwd = first(await text(exportCsv(platform.db, 'orders', { orders: { status: 'pending' }, currency: currency('KWD') }))).total;
+    expect(kwd).toBe(`${Math.trunc(minor / 1000)}.${String(minor % 1000).padStart(3, '0')}`);
+    expect(first(await text(exportCsv(platform.db, 'products', { currency: currency('JPY') }))).price).toBe('1234');
   });
 
   it('storekeeper export orders --format csv prints the same CSV', { timeout: CLI_TIMEOUT }, async () => {
