@@ -46,7 +46,6 @@ export function register(program: Command): void {
         const platform = await openPlatform(flags.db ?? defaultDatabase(), { mustExist: true });
         try {
           const csv = exportCsv(platform.db, what as ExportKind, {
-            currency: platform.shop.currency,
             orders: {
               status: flags.status as OrderStatus | undefined,
               payment: flags.payment as PaymentStatus | undefined,
