@@ -65,6 +65,18 @@ async function waitReady(origin: string, child: ChildProcess): Promise<void> {
   throw new Error('server did not become ready');
 }
 
+/** CPU seconds used so far by a process and its descendants (Linux /proc; 0 elsewhere). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const own = (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number);
+    return own + children.reduce((sum, c) => sum + cpuSeconds(c), 0);
+  } catch {
+    return 0;
+  }
+}
+
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 const f = (n: number) => Math.round(n).toLocaleString('en-US');
 const load = () => loadavg()[0]!.toFixed(2);
@@ -80,6 +92,8 @@ interface ServerRun {
   checkoutP99: number;
   healthRps: number;
   driverCores: number;
+  /** CPU time of the server processes per complete checkout, in µs (background jobs included). */
+  serverCpuMicros: number;
   worstStall: number | null;
 }
 
@@ -128,6 +142,7 @@ async function serverRun(dbUrl: string, products: number[], workers: number): Pr
     const until = performance.now() + SECONDS * 1000;
     const windowStart = Date.now();
     const startCpu = process.cpuUsage();
+    const serverCpu = cpuSeconds(server.pid!);
     const start = performance.now();
     await Promise.all(
       tokens.map(async (token, i) => {
@@ -147,6 +162,7 @@ async function serverRun(dbUrl: string, products: number[], workers: number): Pr
     );
     const elapsed = (performance.now() - start) / 1000;
     const driverCpu = process.cpuUsage(startCpu);
+    const serverCpuUsed = cpuSeconds(server.pid!) - serverCpu;
     const windowEnd = Date.now();
     await new Promise((r) => setTimeout(r, 300)); // the monitor's last window of the run
     const stalls = existsSync(loopFile)
@@ -185,6 +201,7 @@ async function serverRun(dbUrl: string, products: number[], workers: number): Pr
       checkoutP99: pct(checkoutLatencies, 99),
       healthRps,
       driverCores: (driverCpu.user + driverCpu.system) / 1e6 / elapsed,
+      serverCpuMicros: checkouts > 0 ? (serverCpuUsed * 1e6) / checkouts : 0,
       worstStall: stalls.length ? stalls.reduce((m, [, ms]) => Math.max(m, ms), 0) : null,
     };
   } finally {
@@ -234,9 +251,12 @@ async function main(): Promise<void> {
       console.log(`  largest event-loop stall    : ${r.worstStall === null ? 'n/a' : `${r.worstStall.toFixed(1)} ms`}  (server processes, over the checkout phase)`);
       console.log(`  GET /healthz requests/s     : ${f(r.healthRps)}  (HTTP ceiling of the same server)`);
       console.log(`  load driver CPU             : ${r.driverCores.toFixed(2)} cores`);
+      console.log(`  server CPU per checkout     : ${f(r.serverCpuMicros)} µs  (all server processes, outbox runner included)`);
     }
-    console.log(`library, 16 in flight         : ${f(library.rate)} checkouts/s (${LIBRARY_CHECKOUTS} checkouts)`);
+    console.log(`library, 16 in flight         : ${f(library.rate)} checkouts/s (${LIBRARY_CHECKOUTS} checkouts), ${f(library.cpuMicros)} µs CPU per checkout`);
     console.log(`HTTP (1 process) / library    : ${((100 * one.rate) / library.rate).toFixed(0)}%  (target on SQLite: 50%)`);
+    // Load-independent: what the rate ratio would be if each had its CPU to itself.
+    console.log(`library CPU / server CPU      : ${((100 * library.cpuMicros) / one.serverCpuMicros).toFixed(0)}%  (per checkout, 1 process)`);
     if (runs.length > 1) console.log(`2 processes / 1 process       : ${(runs[1]!.rate / one.rate).toFixed(2)}x`);
     const trips = PG_URL ? `, ${counted.roundTrips.toFixed(1)} round trips (${counted.lockedRoundTrips.toFixed(1)} while stock rows are locked)` : '';
     console.log(`per complete checkout, HTTP   : ${counted.statements.toFixed(1)} SQL statements${trips}  (request path, in-process count)`);

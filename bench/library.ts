@@ -60,6 +60,8 @@ export async function dispose(f: Fixture, pgUrl: string | undefined): Promise<vo
 
 export interface LibraryResult {
   rate: number;
+  /** CPU time of this process (all its threads) per checkout, in µs. */
+  cpuMicros: number;
   statementsPerCheckout: number;
   roundTripsPerCheckout: number;
 }
@@ -70,6 +72,7 @@ export async function libraryRate(pgUrl: string | undefined, inFlight: number, c
   const p = await EcommercePlatform.open(f.file);
   let next = 0;
   const before = { ...p.db.stats };
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: inFlight }, async () => {
@@ -82,11 +85,13 @@ export async function libraryRate(pgUrl: string | undefined, inFlight: number, c
     }),
   );
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const used = process.cpuUsage(cpu);
   const after = p.db.stats;
   await p.close();
   await dispose(f, pgUrl);
   return {
     rate: checkouts / seconds,
+    cpuMicros: (used.user + used.system) / checkouts,
     statementsPerCheckout: (after.statements - before.statements) / checkouts,
     roundTripsPerCheckout: (after.roundTrips - before.roundTrips) / checkouts,
   };
