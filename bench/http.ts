@@ -187,7 +187,6 @@ async function serverRun(dbUrl: string, products: number[], workers: number): Pr
     );
     const healthRps = health / ((performance.now() - healthStart) / 1000);
     await pool.close();
-    rmSync(loopDir, { recursive: true, force: true });
     requestLatencies.sort((x, y) => x - y);
     checkoutLatencies.sort((x, y) => x - y);
     return {
@@ -207,6 +206,7 @@ async function serverRun(dbUrl: string, products: number[], workers: number): Pr
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
+    rmSync(loopDir, { recursive: true, force: true });
   }
 }
 
@@ -254,9 +254,9 @@ async function main(): Promise<void> {
       console.log(`  server CPU per checkout     : ${f(r.serverCpuMicros)} µs  (all server processes, outbox runner included)`);
     }
     console.log(`library, 16 in flight         : ${f(library.rate)} checkouts/s (${LIBRARY_CHECKOUTS} checkouts), ${f(library.cpuMicros)} µs CPU per checkout`);
-    console.log(`HTTP (1 process) / library    : ${((100 * one.rate) / library.rate).toFixed(0)}%  (target on SQLite: 50%)`);
+    console.log(`HTTP (${one.workers} process(es)) / library : ${((100 * one.rate) / library.rate).toFixed(0)}%  (target on SQLite: 50%)`);
     // Load-independent: what the rate ratio would be if each had its CPU to itself.
-    console.log(`library CPU / server CPU      : ${((100 * library.cpuMicros) / one.serverCpuMicros).toFixed(0)}%  (per checkout, 1 process)`);
+    console.log(`library CPU / server CPU      : ${((100 * library.cpuMicros) / one.serverCpuMicros).toFixed(0)}%  (per checkout, ${one.workers} process(es))`);
     if (runs.length > 1) console.log(`2 processes / 1 process       : ${(runs[1]!.rate / one.rate).toFixed(2)}x`);
     const trips = PG_URL ? `, ${counted.roundTrips.toFixed(1)} round trips (${counted.lockedRoundTrips.toFixed(1)} while stock rows are locked)` : '';
     console.log(`per complete checkout, HTTP   : ${counted.statements.toFixed(1)} SQL statements${trips}  (request path, in-process count)`);
