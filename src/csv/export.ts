@@ -34,13 +34,27 @@ async function* products(db: Driver): AsyncGenerator<Cell[]> {
 }
 
 async function* orders(db: Driver, filter: OrderFilter): AsyncGenerator<Cell[]> {
-  yield ['id', 'created_at', 'status', 'customer_id', 'email', 'name', 'subtotal', 'discount', 'discount_code', 'total'];
+  yield ['id', 'created_at', 'status', 'customer_id', 'email', 'name', 'subtotal', 'discount', 'discount_code', 'total', 'payment_status', 'paid', 'refunded'];
   const queries = new AdminQueries(db);
   let after: Position | null = null;
   for (;;) {
     const page = await queries.orders(filter, after, PAGE);
     for (const o of page.items) {
-      yield [o.id, o.createdAt, o.status, o.customerId, o.email, o.name, decimal(o.subtotalCents), decimal(o.discountCents), o.discountCode, decimal(o.totalCents)];
+      yield [
+        o.id,
+        o.createdAt,
+        o.status,
+        o.customerId,
+        o.email,
+        o.name,
+        decimal(o.subtotalCents),
+        decimal(o.discountCents),
+        o.discountCode,
+        decimal(o.totalCents),
+        o.paymentStatus,
+        decimal(o.paidCents),
+        decimal(o.refundedCents),
+      ];
     }
     if (!page.next) return;
     after = decodePosition(page.next);

@@ -86,6 +86,14 @@ describe.each(backends)('CSV exports on $name', (backend) => {
     const rows = parse(r.stdout, { columns: true }) as Record<string, string>[];
     expect(rows.length).toBe(ORDERS / 10);
     expect(rows.every((row) => row.status === 'pending')).toBe(true);
+    const refunded = await runCli(['export', 'orders', '--format', 'csv', '--payment', 'partially_refunded', '--db', url]);
+    expect(refunded.code).toBe(0);
+    const partly = parse(refunded.stdout, { columns: true }) as Record<string, string>[];
+    expect(partly.length).toBe(ORDERS / 20);
+    expect(partly.every((row) => row.payment_status === 'partially_refunded' && row.refunded === '1.00')).toBe(true);
+    const wrong = await runCli(['export', 'orders', '--format', 'csv', '--payment', 'owed', '--db', url]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('--payment must be one of');
     const bad = await runCli(['export', 'orders', '--format', 'xlsx', '--db', url]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('only csv');
