@@ -3,6 +3,9 @@
 -- its own non-durable transaction, then the checkout transaction. Each pgbench client is one
 -- customer (:cbase + :client_id) buying two distinct random products of :pmin..:pmax, each with
 -- one variant. Amounts and names are constants: the bound measures the database, not pricing.
+-- The statements listed in issue 15 plus the products' totals; not in it: the session lookups, the
+-- cart read-backs of the adds, the shipping-method check and the outbox rows (event, email, webhook
+-- fan-out) the engine also runs: 32 round trips per checkout over HTTP, 25 here (BEGIN/COMMIT counted in both).
 --   pgbench -n -M prepared -c 16 -j 2 -T 10 -D cbase=… -D pmin=… -D pmax=… -f bench/checkout.sql
 --   (PGOPTIONS='-c search_path=<schema>'; bench/http.ts sets all of it up)
 \set c :cbase + :client_id
