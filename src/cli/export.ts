@@ -49,7 +49,11 @@ export function register(program: Command): void {
             orders: {
               status: flags.status as OrderStatus | undefined,
               payment: flags.payment as PaymentStatus | undefined,
-              email: flags.email, from: flags.from, to: flags.to },
+              email: flags.email,
+              from: flags.from,
+              to: flags.to,
+            },
+            currency: platform.shop.currency,
           });
           if (flags.out) await pipeline(csv, createWriteStream(flags.out));
           else {

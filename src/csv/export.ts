@@ -3,6 +3,9 @@ import { stringify } from 'csv-stringify';
 import type { Driver } from '../db/driver.js';
 import { ValidationError } from '../errors.js';
 import { AdminQueries, day, decodePosition, type OrderFilter, type Position } from '../admin/queries.js';
+import { MAX_OPTIONS, variantsOf } from '../catalog/variants.js';
+import { USD, type Currency } from '../money.js';
+import { formatAmount, PRODUCT_COLUMNS } from './import-format.js';
 
 export const EXPORT_KINDS = ['products', 'orders', 'customers', 'inventory'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
@@ -19,15 +22,30 @@ export function decimal(cents: number): string {
 
 type Cell = string | number | null;
 
-async function* products(db: Driver): AsyncGenerator<Cell[]> {
-  yield ['id', 'name', 'description', 'category', 'price', 'stock', 'created_at'];
+/**
+ * One row per variant in the import's format (src/csv/import-format.ts), so an export edited in
+ * a spreadsheet imports back: `product` is the product's id, the product's fields repeat on each
+ * of its rows, `variant_price` is empty when the variant takes the product's price.
+ */
+async function* products(db: Driver, currency: Currency): AsyncGenerator<Cell[]> {
+  yield [...PRODUCT_COLUMNS];
   let after = 0;
   for (;;) {
-    const rows = await db.all<{ id: number; name: string; description: string; category: string | null; price_cents: number; stock: number; created_at: string }>(
-      'SELECT id, name, description, category, price_cents, stock, created_at FROM products WHERE id > ? ORDER BY id LIMIT ?',
+    const rows = await db.all<{ id: number; name: string; description: string; category: string | null; price_cents: number }>(
+      'SELECT id, name, description, category, price_cents FROM products WHERE id > ? ORDER BY id LIMIT ?',
       [after, PAGE],
     );
-    for (const r of rows) yield [r.id, r.name, r.description, r.category, decimal(Number(r.price_cents)), r.stock, r.created_at];
+    if (rows.length === 0) return;
+    const variants = await variantsOf(db, rows.map((r) => r.id));
+    for (const r of rows) {
+      for (const v of variants.get(r.id) ?? []) {
+        const options = Object.entries(JSON.parse(v.option_values) as Record<string, string>);
+        const cells: Cell[] = [r.id, v.sku, r.name, r.description, r.category, formatAmount(Number(r.price_cents), currency)];
+        cells.push(v.price_cents === null ? null : formatAmount(Number(v.price_cents), currency), v.stock, v.weight_grams);
+        for (let i = 0; i < MAX_OPTIONS; i++) cells.push(options[i]?.[0] ?? null, options[i]?.[1] ?? null);
+        yield cells;
+      }
+    }
     if (rows.length < PAGE) return;
     after = rows[rows.length - 1]!.id;
   }
@@ -94,9 +112,9 @@ async function* inventory(db: Driver): AsyncGenerator<Cell[]> {
  * flat whatever the size, and a slow client slows the reads instead of filling a buffer.
  * Amounts are decimal strings in currency units; every export starts with a header row.
  */
-export function exportCsv(db: Driver, kind: ExportKind, options: { orders?: OrderFilter } = {}): Readable {
+export function exportCsv(db: Driver, kind: ExportKind, options: { orders?: OrderFilter; currency?: Currency } = {}): Readable {
   const source =
-    kind === 'products' ? products(db) : kind === 'orders' ? orders(db, options.orders ?? {}) : kind === 'customers' ? customers(db) : kind === 'inventory' ? inventory(db) : null;
+    kind === 'products' ? products(db, options.currency ?? USD) : kind === 'orders' ? orders(db, options.orders ?? {}) : kind === 'customers' ? customers(db) : kind === 'inventory' ? inventory(db) : null;
   if (!source) throw new ValidationError(`Unknown export ${String(kind)}`, [{ path: 'kind', message: `must be one of ${EXPORT_KINDS.join(', ')}` }]);
   if (kind === 'orders') {
     // Checked before the first byte: once streaming, an error can only cut the file short.
