@@ -6,89 +6,22 @@
  * DATABASE_URL=postgres://… the engine on PostgreSQL against bare `pg` (bench/pg-bound.ts) in the
  * same run. Prints medians of BENCH_RUNS runs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { EcommercePlatform } from '../src/index.js';
-import pg from 'pg';
+import { rmSync } from 'node:fs';
 import { pgBound } from './pg-bound.js';
+import { fixture, libraryRate, pgUrlOf, pick } from './library.js';
 import { openBound } from './sqlite-bound.js';
 
 const CHECKOUTS = Number(process.env.BENCH_CHECKOUTS ?? 3000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const PRODUCTS = 200;
 const IN_FLIGHT = 16;
-
-interface Fixture {
-  dir: string;
-  file: string;
-  customers: number[];
-  products: number[];
-}
-
-const PG_URL = process.env.DATABASE_URL && /^postgres(ql)?:/.test(process.env.DATABASE_URL) ? process.env.DATABASE_URL : undefined;
-let fixtures = 0;
-
-/** A fresh database: a temp SQLite file, or a fresh schema on DATABASE_URL's PostgreSQL. */
-async function fixture(): Promise<Fixture> {
-  let dir = '';
-  let file: string;
-  if (PG_URL) {
-    const u = new URL(PG_URL);
-    u.searchParams.set('schema', `sk_bench_core_${process.pid}_${fixtures++}`);
-    file = u.toString();
-  } else {
-    dir = mkdtempSync(join(tmpdir(), 'sk-bench-'));
-    file = join(dir, 'store.db');
-  }
-  const p = await EcommercePlatform.open(file);
-  const products = await Promise.all(
-    Array.from({ length: PRODUCTS }, (_, i) => p.addProduct({ name: `Product ${i}`, priceCents: 100 + i, stock: 1_000_000, category: `C${i % 10}` })),
-  );
-  const customers = await Promise.all(
-    Array.from({ length: CHECKOUTS }, (_, i) => p.createCustomer({ email: `bench${i}@example.com`, name: `Bench ${i}` })),
-  );
-  await p.close();
-  return { dir, file, customers, products };
-}
-
-function pick(f: Fixture, i: number): [number, number, number] {
-  const a = f.products[(i * 7) % PRODUCTS]!;
-  const b = f.products[(i * 13 + 1) % PRODUCTS]!;
-  return [f.customers[i]!, a, a === b ? f.products[(i + 1) % PRODUCTS]! : b];
-}
+const PG_URL = pgUrlOf(process.env.DATABASE_URL);
 
 async function engine(inFlight: number): Promise<number> {
-  const f = await fixture();
-  const p = await EcommercePlatform.open(f.file);
-  let next = 0;
-  const start = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next < CHECKOUTS) {
-        const [c, a, b] = pick(f, next++);
-        await p.addToCart(c, a, 1);
-        await p.addToCart(c, b, 1);
-        await p.createOrder(c);
-      }
-    }),
-  );
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  await p.close();
-  await dispose(f);
-  return CHECKOUTS / seconds;
-}
-
-async function dispose(f: Fixture): Promise<void> {
-  if (!PG_URL) return rmSync(f.dir, { recursive: true, force: true });
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  await c.query(`DROP SCHEMA IF EXISTS "${new URL(f.file).searchParams.get('schema')}" CASCADE`);
-  await c.end();
+  return (await libraryRate(PG_URL, inFlight, CHECKOUTS)).rate;
 }
 
 async function bound(groupSize: number): Promise<number> {
-  const f = await fixture();
+  const f = await fixture(undefined, CHECKOUTS);
   const b = openBound(f.file);
   const start = process.hrtime.bigint();
   if (groupSize === 1) {

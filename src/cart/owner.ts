@@ -1,5 +1,4 @@
 import { hashToken, newToken } from '../auth/tokens.js';
-import { lockCustomer } from '../customers/service.js';
 import type { Executor } from '../db/driver.js';
 import { now } from '../db/sql.js';
 import { NotFoundError, ValidationError } from '../errors.js';
@@ -16,6 +15,8 @@ export interface OwnerRef {
   customerId: number | null;
   /** Set for a guest cart. */
   guestCartId: number | null;
+  /** The discount code applied to the cart, read with the owner's row. */
+  discountCode: string | null;
 }
 
 /** Guest carts untouched for this long are removed by the cleanup job. */
@@ -40,23 +41,31 @@ export function checkOwner(owner: unknown): { customerId: number } | { tokenHash
 }
 
 /**
- * Inside a transaction: the owner's cart, or NotFoundError. A customer's row is locked on
- * PostgreSQL (one cart edit or checkout per customer at a time); a guest cart's row is locked
- * by the touch (`touched_at`, which the 30-day cleanup reads) or by FOR UPDATE.
+ * Inside a transaction: the owner's cart and its discount code, or NotFoundError. A customer's
+ * row is locked on PostgreSQL (one cart edit or checkout per customer at a time); a guest cart's
+ * row is locked by the touch (`touched_at`, which the 30-day cleanup reads) or by FOR UPDATE.
+ * 'read' locks and touches nothing.
  */
 export async function resolveOwner(tx: Executor, owner: CartOwner, mode: 'write' | 'read' = 'write'): Promise<OwnerRef> {
   const o = checkOwner(owner);
   if ('customerId' in o) {
-    const found = mode === 'write' ? await lockCustomer(tx, o.customerId) : (await tx.get('SELECT 1 AS one FROM customers WHERE id = ?', [o.customerId])) !== undefined;
-    if (!found) throw new NotFoundError('Customer', o.customerId);
-    return { column: 'customer_id', id: o.customerId, customerId: o.customerId, guestCartId: null };
+    const lock = mode === 'write' && tx.dialect === 'postgres' ? ' FOR NO KEY UPDATE OF c' : '';
+    const row = await tx.get<{ code: string | null }>(
+      `SELECT d.code FROM customers c LEFT JOIN cart_discounts d ON d.customer_id = c.id WHERE c.id = ?${lock}`,
+      [o.customerId],
+    );
+    if (!row) throw new NotFoundError('Customer', o.customerId);
+    return { column: 'customer_id', id: o.customerId, customerId: o.customerId, guestCartId: null, discountCode: row.code };
   }
   const row =
     mode === 'write'
-      ? await tx.get<{ id: number }>('UPDATE guest_carts SET touched_at = ? WHERE token_hash = ? RETURNING id', [now(), o.tokenHash])
-      : await tx.get<{ id: number }>('SELECT id FROM guest_carts WHERE token_hash = ?', [o.tokenHash]);
+      ? await tx.get<{ id: number; discount_code: string | null }>('UPDATE guest_carts SET touched_at = ? WHERE token_hash = ? RETURNING id, discount_code', [
+          now(),
+          o.tokenHash,
+        ])
+      : await tx.get<{ id: number; discount_code: string | null }>('SELECT id, discount_code FROM guest_carts WHERE token_hash = ?', [o.tokenHash]);
   if (!row) throw new NotFoundError('Cart', 'for this token');
-  return { column: 'guest_cart_id', id: row.id, customerId: null, guestCartId: row.id };
+  return { column: 'guest_cart_id', id: row.id, customerId: null, guestCartId: row.id, discountCode: row.discount_code };
 }
 
 export async function createGuestCart(tx: Executor): Promise<{ token: string; id: number }> {

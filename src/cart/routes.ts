@@ -5,7 +5,7 @@ import type { Routes } from '../http/types.js';
 import type { EcommercePlatform } from '../platform.js';
 import { ShippingQuoteSchema } from '../shipping/schemas.js';
 import type { CartOwner } from './owner.js';
-import type { Destination } from './summary.js';
+import { resolvedCartSummary, type CartSummary, type Destination } from './summary.js';
 import { cartOwnerOf, cartOwnerRequired, requireCartOwner, sendCartToken } from './http.js';
 
 const Country = Type.String({ minLength: 2, maxLength: 2, description: 'ISO 3166-1 alpha-2 destination' });
@@ -13,7 +13,10 @@ const VariantQuery = Type.Object({ variantId: Type.Optional(Id) });
 
 /** The cart as every cart route answers: lines, counts and the summary (shipping and tax once a country is given). */
 export async function cartView(platform: EcommercePlatform, owner: CartOwner, destination: Destination = {}) {
-  const summary = await platform.getCartSummary(owner, destination);
+  return withItemCount(await platform.getCartSummary(owner, destination));
+}
+
+function withItemCount(summary: CartSummary) {
   return { ...summary, itemCount: summary.items.reduce((n, i) => n + i.quantity, 0) };
 }
 
@@ -81,9 +84,12 @@ export const cartRoutes: Routes = (app, { platform }) => {
         owner = { guestToken: created };
       }
       const { productId, variantId, quantity } = request.body;
-      await platform.addToCart(owner, productId, quantity ?? 1, variantId === undefined ? undefined : { variantId });
+      // The answer is read in the add's own transaction: the owner is resolved once.
+      const summary = await platform.cart.addThen(owner, productId, quantity ?? 1, variantId === undefined ? undefined : { variantId }, (tx, ref) =>
+        resolvedCartSummary(tx, ref, platform.shop),
+      );
       if (created !== null) sendCartToken(reply, created, app.settings.cookieSecure);
-      return cartView(platform, owner);
+      return withItemCount(summary);
     },
   );
 

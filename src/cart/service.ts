@@ -53,7 +53,7 @@ function lineOptions(options: unknown): number | undefined {
 }
 
 /** Reads the owner's lines with current prices (the variant's own, else the product's). */
-export function cartLines(ex: Executor, ref: OwnerRef): Promise<CartRow[]> {
+export function cartLines(ex: Executor, ref: Pick<OwnerRef, 'column' | 'id'>): Promise<CartRow[]> {
   return ex.all<CartRow>(
     `SELECT c.product_id, c.variant_id, pv.sku, pv.title, p.name, COALESCE(pv.price_cents, p.price_cents) AS price_cents, c.quantity,
        pv.stock, p.category FROM cart_items c
@@ -98,11 +98,19 @@ export class CartService {
 
   /** Adds to the owner's line for the variant (creating it); the line may not exceed the variant's stock. */
   async add(owner: CartOwner, productId: number, quantity = 1, options?: LineOptions): Promise<void> {
+    await this.addThen(owner, productId, quantity, options, async () => undefined);
+  }
+
+  /**
+   * add, then `then` in the same transaction with the resolved cart: the cart routes read the cart
+   * they answer with there, without resolving the owner again. `then` must only read (PostgreSQL retries bodies).
+   */
+  async addThen<T>(owner: CartOwner, productId: number, quantity: number, options: LineOptions | undefined, then: (tx: Executor, ref: OwnerRef) => Promise<T>): Promise<T> {
     checkOwner(owner);
     const pid = v.id(productId, 'productId');
     const qty = v.quantity(quantity);
     const variantId = lineOptions(options);
-    await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const ref = await resolveOwner(tx, owner);
       const rows = await tx.all<{ id: number; product_id: number; stock: number; title: string; sku: string | null; quantity: number | null }>(
         `SELECT pv.id, pv.product_id, pv.stock, pv.title, pv.sku, c.quantity FROM product_variants pv
@@ -124,6 +132,7 @@ export class CartService {
          ON CONFLICT (${ref.column}, variant_id) DO UPDATE SET quantity = cart_items.quantity + excluded.quantity`,
         [ref.id, pid, row.id, qty, now()],
       );
+      return then(tx, ref);
     }, CART_WRITE);
   }
 

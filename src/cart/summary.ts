@@ -10,7 +10,7 @@ import type { ShopSettings } from '../shop/settings.js';
 import { computeTotals } from '../tax/compute.js';
 import { taxRatesFor } from '../tax/service.js';
 import * as v from '../validate.js';
-import { resolveOwner, type CartOwner } from './owner.js';
+import { resolveOwner, type CartOwner, type OwnerRef } from './owner.js';
 import { cartLines, toCartItem, type CartItem } from './service.js';
 
 /** An ISO 3166-1 alpha-2 code (upper-cased), else a validation error (400). */
@@ -67,14 +67,19 @@ export async function cartSummary(ex: Executor, owner: CartOwner, destination: D
   const d = v.record(destination ?? {}, 'destination', ['country', 'shippingMethodId']);
   const country = d.country === undefined || d.country === null || d.country === '' ? null : countryCode(d.country, 'country');
   const methodId = d.shippingMethodId === undefined || d.shippingMethodId === null ? null : v.id(d.shippingMethodId, 'shippingMethodId');
-  const ref = await resolveOwner(ex, owner, 'read');
+  return summarize(ex, await resolveOwner(ex, owner, 'read'), country, methodId, shop);
+}
+
+/** The summary of a cart already resolved in `ex`: the cart routes read it in the transaction that changed the cart. */
+export function resolvedCartSummary(ex: Executor, ref: OwnerRef, shop: ShopSettings): Promise<CartSummary> {
+  return summarize(ex, ref, null, null, shop);
+}
+
+async function summarize(ex: Executor, ref: OwnerRef, country: string | null, methodId: number | null, shop: ShopSettings): Promise<CartSummary> {
   const rows = await cartLines(ex, ref);
   const items = rows.map((r) => toCartItem(r, shop.currency));
   const subtotalCents = items.reduce((sum, i) => sum + i.subtotalCents, 0);
-  const applied =
-    ref.customerId !== null
-      ? (await ex.get<{ code: string }>('SELECT code FROM cart_discounts WHERE customer_id = ?', [ref.customerId]))?.code
-      : (await ex.get<{ discount_code: string | null }>('SELECT discount_code FROM guest_carts WHERE id = ?', [ref.id]))?.discount_code;
+  const applied = ref.discountCode;
   let discount = 0;
   let problem: string | null = null;
   if (applied) {

@@ -28,7 +28,16 @@ export interface TransactionOptions {
   durable?: boolean;
 }
 
+/** Counters for benchmarks and monitoring; they only grow. */
+export interface DriverStats {
+  /** SQL statements the engine ran (transaction control not included). */
+  statements: number;
+  /** Messages waited for from the database server (PostgreSQL: statements plus BEGIN/COMMIT/ROLLBACK/SET; SQLite: 0, it is in-process). */
+  roundTrips: number;
+}
+
 export interface Driver extends Executor {
+  readonly stats: DriverStats;
   /** Runs `fn` in one write transaction; retried on transient conflicts, so `fn` must only touch the database. */
   transaction<T>(fn: (tx: Executor) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Runs one statement that provably cannot write; throws ValidationError otherwise. */

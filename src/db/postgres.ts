@@ -1,6 +1,15 @@
 import pg from 'pg';
 import { BusyError } from '../errors.js';
-import { assertLooksReadOnly, readOnlyRefusal, type Driver, type Executor, type Params, type Row, type TransactionOptions } from './driver.js';
+import {
+  assertLooksReadOnly,
+  readOnlyRefusal,
+  type Driver,
+  type DriverStats,
+  type Executor,
+  type Params,
+  type Row,
+  type TransactionOptions,
+} from './driver.js';
 
 // int8 and numeric come back as strings by default; our values (ids, cents, counts) fit in a double.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -51,9 +60,14 @@ type Queryable = pg.Pool | pg.PoolClient;
 
 class PgExecutor implements Executor {
   readonly dialect = 'postgres' as const;
-  constructor(private readonly target: Queryable) {}
+  constructor(
+    private readonly target: Queryable,
+    private readonly stats: DriverStats,
+  ) {}
   private async q(sql: string, params: Params = []): Promise<pg.QueryResult> {
     const text = toPgPlaceholders(sql);
+    this.stats.statements++;
+    this.stats.roundTrips++;
     // Named statements are prepared once per connection and reused.
     const name = statementName(text);
     return this.target.query(name ? { name, text, values: params as unknown[] } : { text, values: params as unknown[] });
@@ -95,6 +109,7 @@ export class PostgresDriver implements Driver {
   readonly dialect = 'postgres' as const;
   readonly pool: pg.Pool;
   readonly schema: string | undefined;
+  readonly stats: DriverStats & { transactions: number; retries: number } = { statements: 0, roundTrips: 0, transactions: 0, retries: 0 };
   private readonly exec: PgExecutor;
   private readonly beforeCommit: PostgresOptions['beforeCommit'];
 
@@ -121,7 +136,7 @@ export class PostgresDriver implements Driver {
     this.pool.on('error', () => {
       /* an idle client died; the pool replaces it */
     });
-    this.exec = new PgExecutor(this.pool);
+    this.exec = new PgExecutor(this.pool, this.stats);
     this.beforeCommit = options.beforeCommit;
   }
 
@@ -155,22 +170,30 @@ export class PostgresDriver implements Driver {
     return this.track(() => this.runTransaction(fn, options));
   }
 
+  /** Transaction control, counted as round trips. */
+  private control(client: pg.PoolClient, sql: string): Promise<unknown> {
+    this.stats.roundTrips++;
+    return client.query(sql);
+  }
+
   private async runTransaction<T>(fn: (tx: Executor) => Promise<T>, options: TransactionOptions): Promise<T> {
+    this.stats.transactions++;
     for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) this.stats.retries++;
       const client = await this.pool.connect();
       let broken = false;
       try {
-        await client.query('BEGIN');
-        // The Postgres twin of SQLite's NORMAL commit for non-durable calls (cart edits).
-        if (options.durable === false) await client.query('SET LOCAL synchronous_commit = off');
-        const tx = new PgExecutor(client);
+        // The Postgres twin of SQLite's NORMAL commit for non-durable calls (cart edits), sent
+        // with BEGIN in one simple-protocol message: one round trip instead of two.
+        await this.control(client, options.durable === false ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
+        const tx = new PgExecutor(client, this.stats);
         const result = await fn(tx);
         await this.beforeCommit?.(tx, attempt);
-        await client.query('COMMIT');
+        await this.control(client, 'COMMIT');
         return result;
       } catch (e) {
         try {
-          await client.query('ROLLBACK');
+          await this.control(client, 'ROLLBACK');
         } catch {
           broken = true;
         }

@@ -1,4 +1,4 @@
-import type { DialectName, Params } from './driver.js';
+import type { DialectName, Executor, Params } from './driver.js';
 
 /** Current time as the ISO-8601 UTC string every timestamp column holds. */
 export const now = (): string => new Date().toISOString();
@@ -33,5 +33,20 @@ export class Assignments {
   }
   get sql(): string {
     return this.columns.join(', ');
+  }
+}
+
+/** Rows per multi-row INSERT: more rows go in further statements, so few distinct statement texts get prepared. */
+const ROWS_PER_INSERT = 10;
+
+/**
+ * `INSERT INTO table (columns) VALUES (…), (…)`: many rows in one statement (one round trip on
+ * PostgreSQL) instead of one each, in chunks of ROWS_PER_INSERT. Rows are inserted in the given order.
+ */
+export async function insertRows(ex: Executor, table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
+  const row = `(${columns.map(() => '?').join(', ')})`;
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+    await ex.run(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => row).join(', ')}`, chunk.flat());
   }
 }

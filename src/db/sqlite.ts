@@ -45,12 +45,16 @@ interface Job {
 class Connection implements Executor {
   readonly dialect = 'sqlite' as const;
   private readonly cache = new Map<string, Statement>();
-  constructor(readonly db: SqliteDatabase) {}
+  constructor(
+    readonly db: SqliteDatabase,
+    private readonly stats: { statements: number },
+  ) {}
 
   /** Refuses BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE from transaction bodies (the driver's own use `control`). */
   guarded = false;
 
   statement(sql: string): Statement {
+    this.stats.statements++;
     let stmt = this.cache.get(sql);
     if (!stmt) {
       if (this.guarded && TRANSACTION_CONTROL.test(sql)) throw new Error(`A transaction body may not run transaction control: ${sql.slice(0, 40)}`);
@@ -135,7 +139,7 @@ export class SqliteDriver implements Driver {
   private readonly analyst: SqliteDatabase | undefined;
   private queue: Job[] = [];
   /** Counters for monitoring group commit: calls per batch = calls / batches. */
-  readonly stats = { batches: 0, calls: 0, durableBatches: 0, commitMs: 0, fsyncs: 0, checkpoints: 0 };
+  readonly stats = { batches: 0, calls: 0, durableBatches: 0, commitMs: 0, fsyncs: 0, checkpoints: 0, statements: 0, roundTrips: 0 };
   private readonly checkpointer: BackgroundCheckpointer | undefined;
   private draining = false;
   private closed = false;
@@ -176,7 +180,7 @@ export class SqliteDriver implements Driver {
     // From here on 0: a busy write lock is waited for in begin(), asynchronously, since SQLite's
     // own wait would block the event loop for up to busy_timeout per attempt.
     w.pragma('busy_timeout = 0');
-    this.writer = new Connection(w);
+    this.writer = new Connection(w, this.stats);
     this.writer.guarded = true;
     // The WAL sits next to the file SQLite actually opened (symlinks and relative paths resolved).
     this.walPath = memory ? undefined : `${(w.prepare("SELECT file FROM pragma_database_list WHERE name = 'main'").get() as { file: string }).file}-wal`;
@@ -190,7 +194,7 @@ export class SqliteDriver implements Driver {
       // Listings and searches read many pages: a 64 MiB page cache (default 2 MiB) made large
       // searches about 3x faster on a 100,000-product catalog.
       r.pragma('cache_size = -65536');
-      this.reader = new Connection(r);
+      this.reader = new Connection(r, this.stats);
       this.analyst = new Database(filename, { readonly: true, fileMustExist: true });
       this.analyst.pragma(`busy_timeout = ${busy}`);
     }

@@ -1,6 +1,6 @@
 import { InsufficientStockError, NotFoundError, ValidationError } from '../errors.js';
 import type { Driver, Executor } from '../db/driver.js';
-import { now } from '../db/sql.js';
+import { insertRows, now } from '../db/sql.js';
 import { resolveVariant } from '../catalog/variants.js';
 import { emitLowStock } from '../notifications/stock.js';
 import * as v from '../validate.js';
@@ -38,6 +38,22 @@ export function recordMovement(tx: Executor, productId: number, delta: number, r
     orderId,
     now(),
   ]);
+}
+
+/** Ledger rows of one change (checkout's lines) in as few statements as possible. */
+export function recordMovements(
+  tx: Executor,
+  rows: ReadonlyArray<{ productId: number; variantId: number; delta: number }>,
+  reason: string,
+  orderId: number | null,
+): Promise<void> {
+  const at = now();
+  return insertRows(
+    tx,
+    'inventory_movements',
+    ['product_id', 'variant_id', 'delta', 'reason', 'order_id', 'created_at'],
+    rows.map((r) => [r.productId, r.variantId, r.delta, reason, orderId, at]),
+  );
 }
 
 /**

@@ -28,3 +28,13 @@ export async function emitLowStock(tx: Executor, changes: ReadonlyArray<{ varian
     }
   }
 }
+
+/**
+ * emitLowStock for changes whose new stock is known already (checkout's UPDATE … RETURNING stock):
+ * reads nothing unless a variant crossed the threshold, which is rare.
+ */
+export async function emitLowStockCrossings(tx: Executor, changes: ReadonlyArray<{ variantId: number; delta: number; stock: number }>): Promise<void> {
+  const threshold = lowStockThreshold();
+  const crossed = changes.filter((c) => c.delta < 0 && c.stock < threshold && c.stock - c.delta >= threshold);
+  if (crossed.length > 0) await emitLowStock(tx, crossed);
+}

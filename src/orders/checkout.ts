@@ -4,18 +4,17 @@ import { readAddress } from '../addresses/service.js';
 import { hashToken } from '../auth/tokens.js';
 import { cartLines } from '../cart/service.js';
 import { checkOwner, type CartOwner } from '../cart/owner.js';
-import { lockCustomer, requireCustomer } from '../customers/service.js';
-import type { Driver, Executor } from '../db/driver.js';
-import { now } from '../db/sql.js';
+import type { Executor } from '../db/driver.js';
+import { insertRows, now } from '../db/sql.js';
 import { ConflictError, EmptyCartError, InsufficientStockError, NotFoundError, ValidationError } from '../errors.js';
-import { recordMovement } from '../inventory/service.js';
+import { recordMovements } from '../inventory/service.js';
 import { emit } from '../notifications/outbox.js';
-import { emitLowStock } from '../notifications/stock.js';
+import { emitLowStockCrossings } from '../notifications/stock.js';
 import { recordRedemption, takeDiscount } from '../promotions/redeem.js';
 import { hasShippingMethods, quoteShipping } from '../shipping/service.js';
 import type { ShopSettings } from '../shop/settings.js';
 import { computeTotals } from '../tax/compute.js';
-import { OrderService } from './service.js';
+import { toOrders, type ItemRow, type Order, type OrderRow } from './order.js';
 import { taxRatesFor } from '../tax/service.js';
 import * as v from '../validate.js';
 
@@ -77,6 +76,9 @@ export function checkoutInput(options: unknown): CheckoutInput {
 export interface Buyer {
   /** The customers row the order is filed under (for a guest: the row of the email). */
   customerId: number;
+  /** That row's name and email as the order shows them. */
+  name: string;
+  email: string;
   guestCartId: number | null;
   guestToken: string | null;
   /** The idempotency key as stored: a guest's is scoped to the guest cart. */
@@ -95,9 +97,12 @@ export async function resolveBuyer(tx: Executor, owner: CartOwner, input: Checko
   const o = checkOwner(owner);
   if ('customerId' in o) {
     // PostgreSQL: one checkout per customer at a time (SQLite writers are serialised already).
-    if (tx.dialect === 'postgres') await lockCustomer(tx, o.customerId);
-    const code = await tx.get<{ code: string }>('SELECT code FROM cart_discounts WHERE customer_id = ?', [o.customerId]);
-    return { customerId: o.customerId, guestCartId: null, guestToken: null, storedKey: input.key, discountCode: code?.code ?? null };
+    const row = await tx.get<{ name: string; email: string; code: string | null }>(
+      `SELECT c.name, c.email, d.code FROM customers c LEFT JOIN cart_discounts d ON d.customer_id = c.id WHERE c.id = ?${tx.dialect === 'postgres' ? ' FOR NO KEY UPDATE OF c' : ''}`,
+      [o.customerId],
+    );
+    if (!row) throw new NotFoundError('Customer', o.customerId);
+    return { customerId: o.customerId, name: row.name, email: row.email, guestCartId: null, guestToken: null, storedKey: input.key, discountCode: row.code };
   }
   if (input.email === null) throw required('email', 'for a guest checkout');
   if (input.shippingAddress === null) {
@@ -110,13 +115,15 @@ export async function resolveBuyer(tx: Executor, owner: CartOwner, input: Checko
   );
   if (!cart) throw new NotFoundError('Cart', 'for this token');
   // One statement whether the email is new or known; DO UPDATE (not NOTHING) so RETURNING always has the row.
-  const customer = await tx.get<{ id: number }>(
+  const customer = await tx.get<{ id: number; name: string; email: string }>(
     `INSERT INTO customers (email, name, created_at, guest) VALUES (?, ?, ?, 1)
-     ON CONFLICT (email) DO UPDATE SET email = excluded.email RETURNING id`,
+     ON CONFLICT (email) DO UPDATE SET email = excluded.email RETURNING id, name, email`,
     [input.email, input.shippingAddress.name, now()],
   );
   return {
     customerId: customer!.id,
+    name: customer!.name,
+    email: customer!.email,
     guestCartId: cart.id,
     guestToken: (owner as { guestToken: string }).guestToken,
     storedKey: input.key === null ? null : `guest:${cart.id}:${input.key}`,
@@ -135,25 +142,29 @@ export function findKeyedOrder(ex: Executor, buyer: Buyer): Promise<{ id: number
   return ex.get<{ id: number }>('SELECT id FROM orders WHERE customer_id = ? AND idempotency_key = ?', [buyer.customerId, buyer.storedKey]);
 }
 
+/** What placeOrder wrote: the order as the API shows it (null for a replay, which wrote nothing). */
+export interface PlacedOrder extends CheckoutResult {
+  order: Order | null;
+}
+
 /**
  * Checkout, the engine's one critical transaction: read the cart, resolve the addresses, quote
- * shipping, read the destination's tax rates, take the discount, compute every total, then take
- * stock per variant (a conditional decrement, in variant-id order, then the products' totals in
- * product-id order, so concurrent checkouts on PostgreSQL lock rows in one global order), write
- * the order with copies of its addresses, its lines, the ledger, the first status, the
- * redemption, and empty the cart. Any failure throws and the caller's transaction rolls back.
+ * shipping, read the destination's tax rates, take the discount, compute every total, write the
+ * order with copies of its addresses, its lines, the ledger, the first status, the redemption,
+ * empty the cart and leave the order.placed event, and only then take the stock: per variant a
+ * conditional decrement in variant-id order, then the products' totals in product-id order (the
+ * order cancel and refund use), so on PostgreSQL the stock rows stay locked for four statements
+ * and the COMMIT only. The order is built from what was written, never read back. Any failure
+ * throws and the caller's transaction rolls back.
  */
-export async function placeOrder(tx: Executor, buyer: Buyer, input: CheckoutInput, shop: ShopSettings): Promise<CheckoutResult> {
+export async function placeOrder(tx: Executor, buyer: Buyer, input: CheckoutInput, shop: ShopSettings): Promise<PlacedOrder> {
   if (buyer.storedKey !== null) {
     const prior = await findKeyedOrder(tx, buyer);
-    if (prior) return { orderId: prior.id, accessToken: guestAccessToken(buyer), replayed: true };
+    if (prior) return { orderId: prior.id, accessToken: guestAccessToken(buyer), replayed: true, order: null };
   }
   const ref = buyer.guestCartId === null ? { column: 'customer_id' as const, id: buyer.customerId } : { column: 'guest_cart_id' as const, id: buyer.guestCartId };
-  const lines = await cartLines(tx, { ...ref, customerId: null, guestCartId: null });
-  if (lines.length === 0) {
-    if (buyer.guestCartId === null) await requireCustomer(tx, buyer.customerId);
-    throw new EmptyCartError(buyer.guestCartId === null ? buyer.customerId : null);
-  }
+  const lines = await cartLines(tx, ref);
+  if (lines.length === 0) throw new EmptyCartError(buyer.guestCartId === null ? buyer.customerId : null);
   let subtotal = 0;
   for (const l of lines) subtotal += l.price_cents * l.quantity;
   // Beyond 2^53 a double cannot hold the cents exactly: such a total is refused, never rounded.
@@ -191,62 +202,85 @@ export async function placeOrder(tx: Executor, buyer: Buyer, input: CheckoutInpu
       totalCents: totals.totalCents,
     });
   }
-  // Stock last: the rows stay locked (PostgreSQL) for as short a time as possible.
-  const perProduct = new Map<number, number>();
-  for (const l of lines) {
-    const taken = await tx.run('UPDATE product_variants SET stock = stock - ?, updated_at = ? WHERE id = ? AND stock >= ?', [
-      l.quantity,
-      at,
-      l.variant_id,
-      l.quantity,
-    ]);
-    if (taken.changes === 0) {
-      const row = await tx.get<{ stock: number }>('SELECT stock FROM product_variants WHERE id = ?', [l.variant_id]);
-      throw new InsufficientStockError(l.product_id, row?.stock ?? 0, l.quantity, l.variant_id);
-    }
-    perProduct.set(l.product_id, (perProduct.get(l.product_id) ?? 0) + l.quantity);
-  }
-  for (const [productId, quantity] of [...perProduct].sort((a, b) => a[0] - b[0])) {
-    await tx.run('UPDATE products SET stock = stock - ?, updated_at = ? WHERE id = ?', [quantity, at, productId]);
-  }
   const accessToken = guestAccessToken(buyer);
-  const order = await tx.get<{ id: number }>(
+  const row: Omit<OrderRow, 'id'> = {
+    customer_id: buyer.customerId,
+    customer_name: buyer.name,
+    customer_email: buyer.email,
+    status: 'pending',
+    currency: shop.currency.code,
+    subtotal_cents: totals.subtotalCents,
+    discount_cents: totals.discountCents,
+    discount_code: redemption?.code ?? null,
+    shipping_cents: totals.shippingCents,
+    shipping_tax_cents: totals.shippingTaxCents,
+    tax_cents: totals.taxCents,
+    prices_include_tax: shop.pricesIncludeTax ? 1 : 0,
+    shipping_method_id: method?.methodId ?? null,
+    shipping_method_name: method?.name ?? null,
+    shipping_address: shipping === null ? null : JSON.stringify(shipping),
+    billing_address: billing === null ? null : JSON.stringify(billing),
+    placed_as_guest: buyer.guestCartId === null ? 0 : 1,
+    total_cents: totals.totalCents,
+    created_at: at,
+    updated_at: at,
+  };
+  const inserted = await tx.get<{ id: number }>(
     `INSERT INTO orders (customer_id, status, subtotal_cents, discount_cents, discount_code, shipping_cents, shipping_tax_cents, tax_cents, total_cents,
        currency, prices_include_tax, shipping_method_id, shipping_method_name, shipping_address, billing_address, placed_as_guest, access_token_hash,
        idempotency_key, created_at, updated_at)
      VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
     [
-      buyer.customerId,
-      totals.subtotalCents,
-      totals.discountCents,
-      redemption?.code ?? null,
-      totals.shippingCents,
-      totals.shippingTaxCents,
-      totals.taxCents,
-      totals.totalCents,
-      shop.currency.code,
-      shop.pricesIncludeTax ? 1 : 0,
-      method?.methodId ?? null,
-      method?.name ?? null,
-      shipping === null ? null : JSON.stringify(shipping),
-      billing === null ? null : JSON.stringify(billing),
-      buyer.guestCartId === null ? 0 : 1,
+      row.customer_id,
+      row.subtotal_cents,
+      row.discount_cents,
+      row.discount_code,
+      row.shipping_cents,
+      row.shipping_tax_cents,
+      row.tax_cents,
+      row.total_cents,
+      row.currency,
+      row.prices_include_tax,
+      row.shipping_method_id,
+      row.shipping_method_name,
+      row.shipping_address,
+      row.billing_address,
+      row.placed_as_guest,
       accessToken === null ? null : hashToken(accessToken),
       buyer.storedKey,
       at,
       at,
     ],
   );
-  const orderId = order!.id;
-  for (const [i, l] of lines.entries()) {
+  const orderId = inserted!.id;
+  const items: ItemRow[] = lines.map((l, i) => {
     const t = totals.lines[i]!;
-    await tx.run(
-      `INSERT INTO order_items (order_id, product_id, variant_id, product_name, sku, variant_title, quantity, price_cents, discount_cents, tax_cents, tax_rate_milli)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [orderId, l.product_id, l.variant_id, l.name, l.sku, l.title, l.quantity, l.price_cents, t.discountCents, t.taxCents, Math.round(t.taxRatePercent * 1000)],
-    );
-    await recordMovement(tx, l.product_id, -l.quantity, 'order', orderId, l.variant_id);
-  }
+    return {
+      order_id: orderId,
+      product_id: l.product_id,
+      variant_id: l.variant_id,
+      sku: l.sku,
+      variant_title: l.title,
+      product_name: l.name,
+      quantity: l.quantity,
+      price_cents: l.price_cents,
+      discount_cents: t.discountCents,
+      tax_cents: t.taxCents,
+      tax_rate_milli: Math.round(t.taxRatePercent * 1000),
+    };
+  });
+  await insertRows(
+    tx,
+    'order_items',
+    ['order_id', 'product_id', 'variant_id', 'product_name', 'sku', 'variant_title', 'quantity', 'price_cents', 'discount_cents', 'tax_cents', 'tax_rate_milli'],
+    items.map((i) => [i.order_id, i.product_id, i.variant_id, i.product_name, i.sku, i.variant_title, i.quantity, i.price_cents, i.discount_cents, i.tax_cents, i.tax_rate_milli]),
+  );
+  await recordMovements(
+    tx,
+    lines.map((l) => ({ productId: l.product_id, variantId: l.variant_id, delta: -l.quantity })),
+    'order',
+    orderId,
+  );
   await tx.run('INSERT INTO order_status_history (order_id, status, at) VALUES (?, ?, ?)', [orderId, 'pending', at]);
   if (redemption) await recordRedemption(tx, buyer.customerId, orderId, redemption, at);
   if (buyer.guestCartId === null) {
@@ -256,7 +290,28 @@ export async function placeOrder(tx: Executor, buyer: Buyer, input: CheckoutInpu
     if (buyer.discountCode !== null) await tx.run('UPDATE guest_carts SET discount_code = NULL WHERE id = ?', [buyer.guestCartId]);
     await tx.run('DELETE FROM cart_items WHERE guest_cart_id = ?', [buyer.guestCartId]);
   }
-  await emitLowStock(tx, lines.map((l) => ({ variantId: l.variant_id, delta: -l.quantity })));
-  await emit(tx, 'order.placed', { order: (await new OrderService(tx as Driver, shop).get(orderId, tx))! });
-  return { orderId, accessToken, replayed: false };
+  const order = toOrders([{ ...row, id: orderId }], items, [{ order_id: orderId, status: 'pending', at }])[0]!;
+  await emit(tx, 'order.placed', { order });
+  // Stock last (see above). cartLines is in variant-id order.
+  const taken: Array<{ variantId: number; delta: number; stock: number }> = [];
+  const perProduct = new Map<number, number>();
+  for (const l of lines) {
+    const after = await tx.get<{ stock: number }>('UPDATE product_variants SET stock = stock - ?, updated_at = ? WHERE id = ? AND stock >= ? RETURNING stock', [
+      l.quantity,
+      at,
+      l.variant_id,
+      l.quantity,
+    ]);
+    if (!after) {
+      const current = await tx.get<{ stock: number }>('SELECT stock FROM product_variants WHERE id = ?', [l.variant_id]);
+      throw new InsufficientStockError(l.product_id, current?.stock ?? 0, l.quantity, l.variant_id);
+    }
+    taken.push({ variantId: l.variant_id, delta: -l.quantity, stock: after.stock });
+    perProduct.set(l.product_id, (perProduct.get(l.product_id) ?? 0) + l.quantity);
+  }
+  for (const [productId, quantity] of [...perProduct].sort((a, b) => a[0] - b[0])) {
+    await tx.run('UPDATE products SET stock = stock - ?, updated_at = ? WHERE id = ?', [quantity, at, productId]);
+  }
+  await emitLowStockCrossings(tx, taken);
+  return { orderId, accessToken, replayed: false, order };
 }

@@ -3,6 +3,7 @@ import { StorekeeperError } from '../errors.js';
 import { isUniqueViolation, now } from '../db/sql.js';
 import type { EcommercePlatform } from '../platform.js';
 import type { CartOwner } from '../cart/owner.js';
+import type { Order } from './order.js';
 import { checkoutInput, guestAccessToken, placeOrder, resolveBuyer, type Buyer, type CheckoutOptions } from './checkout.js';
 
 /** The body of POST /api/orders: the checkout options without the key (that is a header). */
@@ -50,7 +51,7 @@ export async function idempotentCheckout(platform: EcommercePlatform, owner: Car
     return { statusCode: Number(row.status_code), body: withToken(row.body, buyer.guestToken === null ? null : token), replayed: true };
   };
   const shop = platform.shop;
-  type Attempt = { done: CheckoutResponse } | { orderId: number; accessToken: string | null };
+  type Attempt = { done: CheckoutResponse } | { orderId: number; order: Order | null; accessToken: string | null };
   const attempt = () =>
     platform.db.transaction(async (tx): Promise<Attempt> => {
       const buyer = await resolveBuyer(tx, owner, input);
@@ -61,8 +62,9 @@ export async function idempotentCheckout(platform: EcommercePlatform, owner: Car
         }
       }
       const result = await placeOrder(tx, buyer, input, shop);
-      if (buyer.storedKey === null) return { orderId: result.orderId, accessToken: result.accessToken };
-      const body = JSON.stringify({ order: await platform.orders.get(result.orderId, tx) });
+      if (buyer.storedKey === null) return { orderId: result.orderId, order: result.order, accessToken: result.accessToken };
+      // The order as just written (a replay was answered above from the stored response).
+      const body = JSON.stringify({ order: result.order ?? (await platform.orders.get(result.orderId, tx)) });
       await tx.run(
         'INSERT INTO idempotent_responses (customer_id, idempotency_key, request_hash, status_code, body, created_at) VALUES (?, ?, ?, ?, ?, ?)',
         [buyer.customerId, buyer.storedKey, hash, 201, body, now()],
@@ -72,8 +74,8 @@ export async function idempotentCheckout(platform: EcommercePlatform, owner: Car
   try {
     const out = await attempt();
     if ('done' in out) return out.done;
-    // Without a key nothing is stored, so the order is read after the commit: no row stays locked meanwhile.
-    const body = JSON.stringify({ order: await platform.orders.get(out.orderId) });
+    // Built from what the transaction wrote: nothing is read back.
+    const body = JSON.stringify({ order: out.order ?? (await platform.orders.get(out.orderId)) });
     return { statusCode: 201, body: withToken(body, out.accessToken), replayed: false };
   } catch (e) {
     // Two first attempts with one key raced on PostgreSQL: the loser answers with the winner's response.

@@ -1,82 +1,21 @@
 import { InvalidStatusTransitionError, isStorekeeperError, NotFoundError } from '../errors.js';
-import type { Address } from '../addresses/address.js';
 import { hashToken } from '../auth/tokens.js';
 import type { CartOwner } from '../cart/owner.js';
 import type { Driver, Executor } from '../db/driver.js';
 import { inList, isUniqueViolation, now } from '../db/sql.js';
 import { requireCustomer } from '../customers/service.js';
 import { recordMovement } from '../inventory/service.js';
-import { currency as currencyOf, fromMinor } from '../money.js';
 import { releaseRedemption } from '../promotions/redeem.js';
 import { DEFAULT_SHOP, type ShopSettings } from '../shop/settings.js';
 import { emit } from '../notifications/outbox.js';
 import * as v from '../validate.js';
-import { checkoutInput, findKeyedOrder, guestAccessToken, placeOrder, resolveBuyer, type CheckoutOptions, type CheckoutResult } from './checkout.js';
+import { checkoutInput, findKeyedOrder, guestAccessToken, placeOrder, resolveBuyer, type CheckoutOptions, type CheckoutResult, type PlacedOrder } from './checkout.js';
+import { toOrders, type HistoryRow, type ItemRow, type Order, type OrderRow } from './order.js';
 import { assertTransition, ORDER_STATUSES, type OrderStatus } from './status.js';
 
+export type { Order, OrderItem, StatusChange } from './order.js';
+
 export type { CheckoutOptions, CheckoutResult } from './checkout.js';
-
-export interface OrderItem {
-  productId: number;
-  variantId: number | null;
-  sku: string | null;
-  variantTitle: string | null;
-  productName: string;
-  quantity: number;
-  /** Unit price at the moment of the order. */
-  price: number;
-  priceCents: number;
-  subtotal: number;
-  subtotalCents: number;
-  /** This line's share of the order's discount. */
-  discountCents: number;
-  tax: number;
-  taxCents: number;
-  taxRatePercent: number;
-}
-
-export interface StatusChange {
-  status: OrderStatus;
-  at: string;
-}
-
-export interface Order {
-  id: number;
-  customerId: number;
-  customerName: string;
-  customerEmail: string;
-  /** The order's email (the customer's). */
-  email: string;
-  /** Placed without an account (with a cart token). */
-  placedAsGuest: boolean;
-  status: OrderStatus;
-  currency: string;
-  /** Sum of the lines at the prices of the moment. */
-  subtotal: number;
-  subtotalCents: number;
-  /** Taken off by the discount code redeemed at checkout (0 without one). */
-  discount: number;
-  discountCents: number;
-  discountCode: string | null;
-  shipping: number;
-  shippingCents: number;
-  shippingTaxCents: number;
-  /** Tax of the lines and of shipping; included in the prices when pricesIncludeTax. */
-  tax: number;
-  taxCents: number;
-  pricesIncludeTax: boolean;
-  shippingMethod: { id: number; name: string } | null;
-  /** Copies made at checkout: editing the address book never changes them. */
-  shippingAddress: Address | null;
-  billingAddress: Address | null;
-  /** subtotal − discount + shipping (+ tax when prices are net): what the customer pays. */
-  totalAmount: number;
-  totalCents: number;
-  createdAt: string;
-  updatedAt: string;
-  items: OrderItem[];
-  statusHistory: StatusChange[];
-}
 
 /** What the payment service (src/payments) does when an order moves: checks and effects in the move's transaction, provider calls after it. */
 export interface OrderPaymentHooks {
@@ -86,48 +25,6 @@ export interface OrderPaymentHooks {
 
 /** Kept for existing callers: createOrder(customerId, options). */
 export type CreateOrderOptions = CheckoutOptions;
-
-interface OrderRow {
-  id: number;
-  customer_id: number;
-  customer_name: string;
-  customer_email: string;
-  status: OrderStatus;
-  currency: string;
-  subtotal_cents: number;
-  discount_cents: number;
-  discount_code: string | null;
-  shipping_cents: number;
-  shipping_tax_cents: number;
-  tax_cents: number;
-  prices_include_tax: number;
-  shipping_method_id: number | null;
-  shipping_method_name: string | null;
-  shipping_address: string | null;
-  billing_address: string | null;
-  placed_as_guest: number;
-  total_cents: number;
-  created_at: string;
-  updated_at: string;
-}
-interface ItemRow {
-  order_id: number;
-  product_id: number;
-  variant_id: number | null;
-  sku: string | null;
-  variant_title: string | null;
-  product_name: string;
-  quantity: number;
-  price_cents: number;
-  discount_cents: number;
-  tax_cents: number;
-  tax_rate_milli: number;
-}
-interface HistoryRow {
-  order_id: number;
-  status: OrderStatus;
-  at: string;
-}
 
 const ORDER_SELECT = `SELECT o.id, o.customer_id, c.name AS customer_name, c.email AS customer_email, o.status, o.currency,
   o.subtotal_cents, o.discount_cents, o.discount_code, o.shipping_cents, o.shipping_tax_cents, o.tax_cents, o.prices_include_tax,
@@ -141,7 +38,12 @@ const VISIBLE_TO_CUSTOMER = '(o.placed_as_guest = 0 OR c.email_verified_at IS NO
 export async function checkout(tx: Executor, owner: CartOwner, options: CheckoutOptions, shop: ShopSettings): Promise<CheckoutResult> {
   const input = checkoutInput(options);
   const buyer = await resolveBuyer(tx, owner, input);
-  return placeOrder(tx, buyer, input, shop);
+  return resultOf(await placeOrder(tx, buyer, input, shop));
+}
+
+/** The library's result: the order object placeOrder built stays internal. */
+function resultOf(placed: PlacedOrder): CheckoutResult {
+  return { orderId: placed.orderId, accessToken: placed.accessToken, replayed: placed.replayed };
 }
 
 export class OrderService {
@@ -162,7 +64,7 @@ export class OrderService {
   async checkout(owner: CartOwner, options: CheckoutOptions = {}): Promise<CheckoutResult> {
     const input = checkoutInput(options);
     try {
-      return await this.db.transaction(async (tx) => placeOrder(tx, await resolveBuyer(tx, owner, input), input, this.shop));
+      return resultOf(await this.db.transaction(async (tx) => placeOrder(tx, await resolveBuyer(tx, owner, input), input, this.shop)));
     } catch (e) {
       // Two first attempts with one key raced on PostgreSQL: the loser returns the winner's order.
       if (input.key !== null && isUniqueViolation(e) && !isStorekeeperError(e)) {
@@ -296,63 +198,6 @@ export class OrderService {
       `SELECT order_id, status, at FROM order_status_history WHERE ${itemsIn.sql} ORDER BY order_id, id`,
       itemsIn.params,
     );
-    const byOrder = new Map<number, { order: Order; c: ReturnType<typeof currencyOf> }>();
-    const orders = rows.map((r) => {
-      const c = currencyOf(r.currency);
-      const m = (minor: number) => fromMinor(minor, c);
-      const o: Order = {
-        id: r.id,
-        customerId: r.customer_id,
-        customerName: r.customer_name,
-        customerEmail: r.customer_email,
-        email: r.customer_email,
-        placedAsGuest: r.placed_as_guest === 1,
-        status: r.status,
-        currency: r.currency,
-        subtotal: m(r.subtotal_cents),
-        subtotalCents: r.subtotal_cents,
-        discount: m(r.discount_cents),
-        discountCents: r.discount_cents,
-        discountCode: r.discount_code,
-        shipping: m(r.shipping_cents),
-        shippingCents: r.shipping_cents,
-        shippingTaxCents: r.shipping_tax_cents,
-        tax: m(r.tax_cents),
-        taxCents: r.tax_cents,
-        pricesIncludeTax: r.prices_include_tax === 1,
-        shippingMethod: r.shipping_method_id === null ? null : { id: r.shipping_method_id, name: r.shipping_method_name ?? '' },
-        shippingAddress: r.shipping_address === null ? null : (JSON.parse(r.shipping_address) as Address),
-        billingAddress: r.billing_address === null ? null : (JSON.parse(r.billing_address) as Address),
-        totalAmount: m(r.total_cents),
-        totalCents: r.total_cents,
-        createdAt: r.created_at,
-        updatedAt: r.updated_at,
-        items: [],
-        statusHistory: [],
-      };
-      byOrder.set(r.id, { order: o, c });
-      return o;
-    });
-    for (const i of items) {
-      const { order, c } = byOrder.get(i.order_id)!;
-      order.items.push({
-        productId: i.product_id,
-        variantId: i.variant_id,
-        sku: i.sku,
-        variantTitle: i.variant_title,
-        productName: i.product_name,
-        quantity: i.quantity,
-        price: fromMinor(i.price_cents, c),
-        priceCents: i.price_cents,
-        subtotal: fromMinor(i.price_cents * i.quantity, c),
-        subtotalCents: i.price_cents * i.quantity,
-        discountCents: i.discount_cents,
-        tax: fromMinor(i.tax_cents, c),
-        taxCents: i.tax_cents,
-        taxRatePercent: i.tax_rate_milli / 1000,
-      });
-    }
-    for (const h of history) byOrder.get(h.order_id)!.order.statusHistory.push({ status: h.status, at: h.at });
-    return orders;
+    return toOrders(rows, items, history);
   }
 }

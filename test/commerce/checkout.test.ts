@@ -39,6 +39,31 @@ describe.each(backends)('checkout with shipping and tax on $name', (backend: Bac
     await assertLedgerInvariant(p);
   });
 
+  it('the order checkout builds from what it wrote (order.placed, the 201) is the order read back, also past 10 lines and for a guest', async () => {
+    const p = ctx.platform;
+    const { methodId, item } = await germanShop(p);
+    await p.createTaxRate({ country: 'DE', ratePercent: 7, category: 'Books' });
+    await p.createDiscountCode({ code: 'FIVE', type: 'fixed', value: 5 });
+    const placed: unknown[] = [];
+    p.on('order.placed', (e) => void placed.push(e.data.order));
+    const products = [item];
+    for (let i = 0; i < 11; i++) products.push(await p.addProduct({ name: `Line ${i}`, price: 1 + i / 100, stock: 9, category: i % 2 ? 'Books' : undefined, sku: `L-${i}` }));
+    const c = await p.createCustomer({ email: 'built@example.com', name: 'Built' });
+    for (const [i, id] of products.entries()) await p.addToCart(c, id, 1 + (i % 3));
+    await p.applyDiscount(c, 'FIVE');
+    const first = await p.createOrder(c, { shippingAddress: BERLIN, billingAddress: { ...BERLIN, name: 'Billing Person' }, shippingMethodId: methodId });
+    const guest = { guestToken: (await p.createGuestCart()).token };
+    await p.addToCart(guest, item, 2);
+    const second = (await p.checkout(guest, { email: 'guest.built@example.com', shippingAddress: BERLIN, shippingMethodId: methodId })).orderId;
+    await new Promise((r) => setTimeout(r, 20)); // listeners run after the commit
+    const readBack = [await p.orders.get(first), await p.orders.get(second)];
+    expect(readBack[0]!.items).toHaveLength(12);
+    expect(readBack[0]!.discountCents).toBe(500);
+    expect(readBack[1]!.placedAsGuest).toBe(true);
+    expect(placed).toEqual(readBack);
+    await assertLedgerInvariant(p);
+  });
+
   it('a discount spread over lines adds up exactly, and each line is taxed on its share', async () => {
     const p = ctx.platform;
     await p.createTaxRate({ country: 'FR', ratePercent: 20 });
