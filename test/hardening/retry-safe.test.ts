@@ -95,6 +95,17 @@ function normaliseTables(tables: Record<string, Row[]>): Record<string, string[]
   for (const [name, rows] of Object.entries(tables)) out[name] = rows.map((r) => JSON.stringify(normalise(r))).sort();
   // PostgreSQL bumps the shard of the connection's backend pid, which varies: only the total is stable.
   if (tables.catalog_version) out.catalog_version = [String(tables.catalog_version.reduce((n, r) => n + Number(r.version), 0))];
+  // The dashboard rollup spreads a day over slots by order id, and ids differ after a retry: compare
+  // the sums per (day, status, payment state), which is what the dashboard reads.
+  if (tables.sales_daily) {
+    const sums = new Map<string, number[]>();
+    for (const r of tables.sales_daily) {
+      const key = `${String(r.day)}|${String(r.status)}|${String(r.payment_status)}`;
+      const s = sums.get(key) ?? [0, 0, 0];
+      sums.set(key, [s[0]! + Number(r.orders), s[1]! + Number(r.total_cents), s[2]! + Number(r.refunded_cents)]);
+    }
+    out.sales_daily = [...sums].filter(([, s]) => s.some((n) => n !== 0)).map(([k, s]) => `${k}|${s.join('|')}`).sort();
+  }
   return out;
 }
 
