@@ -2,6 +2,7 @@ import type { Driver } from '../db/driver.js';
 import { ValidationError } from '../errors.js';
 import { ORDER_STATUSES, type OrderStatus } from '../orders/status.js';
 import type { PaymentStatus } from '../payments/ledger.js';
+import { refundTerms } from '../payments/service.js';
 import * as v from '../validate.js';
 
 /**
@@ -322,18 +323,14 @@ export async function orderRefunds(db: Driver, orderId: number): Promise<{ refun
   )) {
     restocked.set(Number(r.variant_id), Number(r.quantity));
   }
-  const refunds = rows.map((r) => {
-    const params = JSON.parse(r.params) as { reason?: string | null; restock?: { variantId: number; quantity: number }[] };
-    return {
-      id: Number(r.id),
-      status: r.status,
-      amountCents: Number(r.amount_cents),
-      reason: params.reason ?? null,
-      restock: params.restock ?? [],
-      error: r.error,
-      createdAt: r.created_at,
-    };
-  });
+  const refunds = rows.map((r) => ({
+    id: Number(r.id),
+    status: r.status,
+    amountCents: Number(r.amount_cents),
+    ...refundTerms(r.params),
+    error: r.error,
+    createdAt: r.created_at,
+  }));
   return { refunds, restocked };
 }
 

@@ -557,17 +557,21 @@ export class PaymentService {
   }
 
   private refundView(op: OperationRow): RefundView {
-    const params = JSON.parse(op.params) as { reason?: string | null; restock?: RestockLine[] };
     return {
       id: Number(op.id),
       status: op.status,
       amountCents: Number(op.amount_cents),
-      reason: params.reason ?? null,
-      restock: params.restock ?? [],
+      ...refundTerms(op.params),
       providerRef: op.provider_ref,
       createdAt: op.created_at,
     };
   }
+}
+
+/** A refund's reason and restocked lines, as its operation row froze them (`params`). */
+export function refundTerms(params: string): { reason: string | null; restock: RestockLine[] } {
+  const parsed = JSON.parse(params) as { reason?: string | null; restock?: RestockLine[] };
+  return { reason: parsed.reason ?? null, restock: parsed.restock ?? [] };
 }
 
 function toView(p: PaymentRow): PaymentView {
