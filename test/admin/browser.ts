@@ -23,3 +23,7 @@ export async function signIn(page: Page, base: string, email: string, password: 
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
+
+/** The accounts the panel tests sign in with (each test server makes its own). */
+export const ADMIN = { email: 'owner@example.com', password: 'owner password 1' };
+export const STAFF = { email: 'desk@example.com', password: 'staff password 1' };

@@ -4,7 +4,7 @@ import { AuthService } from '../../src/auth/service.js';
 import { backends } from '../backends.js';
 import { startTestServer, type TestServer } from '../http/helpers.js';
 import { eventually, startReceiver, tempMailbox, type FakeReceiver } from '../notifications/fakes.js';
-import { expectAccessible, launchBrowser, signIn } from './browser.js';
+import { expectAccessible, launchBrowser, signIn, ADMIN, STAFF } from './browser.js';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -12,8 +12,6 @@ beforeAll(async () => {
 });
 afterAll(() => browser?.close());
 
-const ADMIN = { email: 'owner@example.com', password: 'owner password 1' };
-const STAFF = { email: 'desk@example.com', password: 'staff password 1' };
 
 describe.each(backends)('admin webhooks and notifications log in Chromium on $name', (backend) => {
   let server: TestServer;

@@ -8,7 +8,7 @@ import { openDriver } from '../../src/db/open.js';
 import { PostgresDriver } from '../../src/db/postgres.js';
 import { backends } from '../backends.js';
 import { startTestServer, type TestServer } from '../http/helpers.js';
-import { expectAccessible, launchBrowser, signIn } from './browser.js';
+import { expectAccessible, launchBrowser, signIn, ADMIN, STAFF } from './browser.js';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -16,8 +16,6 @@ beforeAll(async () => {
 });
 afterAll(() => browser?.close());
 
-const ADMIN = { email: 'owner@example.com', password: 'owner password 1' };
-const STAFF = { email: 'desk@example.com', password: 'staff password 1' };
 const CARD = '4242424242424242';
 
 describe.each(backends)('admin orders and payments in Chromium on $name', (backend) => {

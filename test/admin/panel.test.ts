@@ -6,7 +6,7 @@ import { AuthService } from '../../src/auth/service.js';
 import { backends } from '../backends.js';
 import { startTestServer, type TestServer } from '../http/helpers.js';
 import { png } from '../shopping/image-fixtures.js';
-import { expectAccessible, launchBrowser, signIn } from './browser.js';
+import { expectAccessible, launchBrowser, signIn, ADMIN, STAFF } from './browser.js';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -14,8 +14,6 @@ beforeAll(async () => {
 });
 afterAll(() => browser?.close());
 
-const ADMIN = { email: 'owner@example.com', password: 'owner password 1' };
-const STAFF = { email: 'desk@example.com', password: 'staff password 1' };
 
 describe.each(backends)('admin panel in Chromium on $name', (backend) => {
   let server: TestServer;

@@ -4,7 +4,7 @@ import { AuthService } from '../../src/auth/service.js';
 import { backends } from '../backends.js';
 import { startTestServer, type TestServer } from '../http/helpers.js';
 import { png } from '../shopping/image-fixtures.js';
-import { expectAccessible, launchBrowser, signIn } from './browser.js';
+import { expectAccessible, launchBrowser, signIn, ADMIN } from './browser.js';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -12,7 +12,6 @@ beforeAll(async () => {
 });
 afterAll(() => browser?.close());
 
-const ADMIN = { email: 'owner@example.com', password: 'owner password 1' };
 
 describe.each(backends)('product editor with options and variants in Chromium on $name', (backend) => {
   let server: TestServer;
