@@ -12,7 +12,6 @@ beforeAll(async () => {
 });
 afterAll(() => browser?.close());
 
-
 describe.each(backends)('product editor with options and variants in Chromium on $name', (backend) => {
   let server: TestServer;
   let context: BrowserContext;
