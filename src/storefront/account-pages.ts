@@ -13,11 +13,12 @@ export function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?![/\\])[\w\-./?=&%~+]*$/.test(next) ? next : '/account';
 }
 
-export function signInPage(ctx: PageContext, next: string, email = '', errors: string[] = []): SafeHtml {
+export function signInPage(ctx: PageContext, next: string, email = '', errors: string[] = [], message: string | null = null): SafeHtml {
   return layout(ctx, {
     title: t.signIn,
     canonical: '/signin',
     body: html`<h1>${t.signIn}</h1>
+${notice(message)}
 ${formErrors(errors)}
 <form method="post" action="/signin" class="stack narrow">
 ${csrfInput(ctx.csrf)}
@@ -26,6 +27,7 @@ ${csrfInput(ctx.csrf)}
 <label for="password">${t.password}</label><input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit" class="primary">${t.signIn}</button>
 </form>
+<p><a href="/forgot-password">${t.forgotPassword}</a></p>
 <p>${t.noAccount} <a href="/register?next=${encodeURIComponent(next)}">${t.createAccount}</a></p>`,
   });
 }
