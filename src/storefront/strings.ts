@@ -27,6 +27,7 @@ export const t = {
   filters: 'Filters',
   category: 'Category',
   anyCategory: 'Any category',
+  anyOption: (name: string) => `Any ${name.toLowerCase()}`,
   price: 'Price',
   minPrice: 'Lowest price',
   maxPrice: 'Highest price',
