@@ -138,7 +138,7 @@ export function accountRoutes(scope: FastifyInstance, shop: Storefront): void {
     page(shop, async (ctx, _request, reply) => {
       const redirect = requireSession(ctx.session, reply, '/account/orders');
       if (redirect) return redirect;
-      return ordersPage(ctx, await platform.orders.forCustomer(ctx.session!.customerId, { limit: 100 }));
+      return ordersPage(ctx, await platform.payments.withPayments(await platform.orders.forCustomer(ctx.session!.customerId, { limit: 100 })));
     }),
   );
 
