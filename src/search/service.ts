@@ -236,16 +236,21 @@ export class SearchService {
   async search(query: SearchQuery = {}): Promise<SearchResult> {
     const plan = planSearch(query, this.db.dialect, this.currency);
     if (!this.cache) return this.run(plan);
-    return this.cache.read(`search:${JSON.stringify(plan)}`, () => this.run(plan));
+    return this.cache.read(`search:${JSON.stringify(plan)}`, (version) => this.run(plan, version));
   }
 
-  private async run(plan: Plan): Promise<SearchResult> {
+  /** One page of results; `version` is the catalog version the cache read for it, if cached. */
+  private async run(plan: Plan, version?: number): Promise<SearchResult> {
     if (plan.sku !== null) {
       const hit = await this.db.get<{ product_id: number }>('SELECT product_id FROM product_variants WHERE sku = ?', [plan.sku]);
       if (hit) plan = { ...plan, productId: hit.product_id, sort: 'catalog', terms: [] };
     }
-    const [page, facets] = await Promise.all([this.page(plan), this.facets(plan)]);
-    return { ...page, ...facets };
+    // Facets do not depend on the sort or the page: one entry serves every sort and cursor of a filter.
+    const facetPlan = { ...plan, sort: null, limit: null, after: null };
+    const facets =
+      this.cache && version !== undefined ? this.cache.readWithin(`facets:${JSON.stringify(facetPlan)}`, version, () => this.facets(plan)) : this.facets(plan);
+    const [page, counts] = await Promise.all([this.page(plan), facets]);
+    return { ...page, ...counts };
   }
 
   /**
