@@ -1,6 +1,8 @@
 // As-you-type search: on a listing the results are swapped in place; elsewhere a few suggestions
 // appear under the box. Without this script the same form simply submits to /search.
+// URLs come from the forms' actions, never written here: the shop may be mounted under a prefix.
 const input = document.querySelector('[data-live-search]');
+const searchPath = input?.form?.getAttribute('action') ?? '/search';
 const filters = document.querySelector('[data-live-filters]');
 let timer;
 let inflight;
@@ -22,7 +24,7 @@ function listingUrl() {
     else params.delete('q');
   }
   for (const [key, value] of [...params]) if (value === '') params.delete(key);
-  const path = filters ? filters.getAttribute('action') : '/search';
+  const path = filters ? filters.getAttribute('action') : searchPath;
   const qs = params.toString();
   return qs ? `${path}?${qs}` : path;
 }
@@ -51,7 +53,7 @@ async function suggest() {
     return;
   }
   try {
-    const doc = await fragment(`/search?q=${encodeURIComponent(q)}`);
+    const doc = await fragment(`${searchPath}?q=${encodeURIComponent(q)}`);
     const links = doc ? [...doc.querySelectorAll('#results .card > a')].slice(0, 6) : [];
     const list = document.createElement('ul');
     for (const link of links) {

@@ -4,6 +4,7 @@ import type { EcommercePlatform } from '../platform.js';
 import { DashboardReport } from '../reports/dashboard.js';
 import type { AssetRegistry } from '../web/assets.js';
 import { html, type HtmlValue } from '../web/html.js';
+import { mountOf } from '../web/mount.js';
 import { sendPage } from '../web/page.js';
 import type { WebSession, WebSessions } from '../web/session.js';
 import { layout } from './layout.js';
@@ -42,7 +43,7 @@ export async function guard(
 ): Promise<Staff | null> {
   const session = await ctx.sessions.read(request);
   if (!session) {
-    const next = request.method === 'GET' ? `?next=${encodeURIComponent(request.url)}` : '';
+    const next = request.method === 'GET' ? `?next=${encodeURIComponent(mountOf(request).localUrl(request))}` : '';
     reply.code(303).header('location', `/admin/sign-in${next}`).header('cache-control', 'no-store').send();
     return null;
   }

@@ -8,6 +8,7 @@ import { AssetRegistry, PUBLIC_DIR } from '../web/assets.js';
 import { acceptForms } from '../web/form.js';
 import { html } from '../web/html.js';
 import { sendPage } from '../web/page.js';
+import type { Mount } from '../web/mount.js';
 import { WebSessions } from '../web/session.js';
 import type { AdminContext } from './context.js';
 import { layout, useCurrency } from './layout.js';
@@ -27,8 +28,8 @@ import { AdminQueries } from './queries.js';
 const UPLOT = `${dirname(createRequire(import.meta.url).resolve('uplot/dist/uPlot.iife.min.js'))}/`;
 
 /** The asset registry of the panel: public/admin/ plus uPlot for the dashboard chart. */
-export function adminAssets(): AssetRegistry {
-  return new AssetRegistry('/admin/assets')
+export function adminAssets(mount?: Mount): AssetRegistry {
+  return new AssetRegistry('/admin/assets', mount)
     .addDirectory(`${PUBLIC_DIR}admin`)
     .addFile('uplot.js', `${UPLOT}uPlot.iife.min.js`)
     .addFile('uplot.css', `${UPLOT}uPlot.min.css`);
@@ -39,7 +40,7 @@ export function adminAssets(): AssetRegistry {
  * the form parser, the HTML error pages and the 404 page apply to the panel only.
  */
 export const adminRoutes: Routes = (app, { platform, auth }) => {
-  const assets = adminAssets();
+  const assets = adminAssets(app.settings.mount);
   useCurrency(platform.shop.currency);
   assets.serve(app);
   const ctx: AdminContext = {

@@ -39,6 +39,7 @@ import { ErrorSchema } from './schemas.js';
 import type { App, AuthLevel, RouteContext, Routes } from './types.js';
 import { installLazyCompilers } from './lazy-compile.js';
 import { validatorCompiler } from './validation.js';
+import { installMountRewriting, Mount } from '../web/mount.js';
 
 /** Every route file, registered in this order. A new domain adds its `routes.ts` here. */
 export const ROUTES: Routes[] = [healthRoutes, authRoutes, customerRoutes, catalogRoutes, inventoryRoutes, cartRoutes, orderRoutes, reportRoutes, reviewRoutes, priceHistoryRoutes, promotionRoutes, imageRoutes, addressRoutes, shippingRoutes, taxRoutes, recoveryRoutes, notificationRoutes, paymentRoutes, webhookRoutes, adminRoutes, storefrontRoutes];
@@ -123,6 +124,8 @@ export interface HttpSettings {
   apiPath: string;
   cookieSecure: boolean;
   authLimiter: RateLimiter;
+  /** The mount prefix (`/shop`, or '' at the root) and the rewriting of the pages' URLs under it (src/web/mount.ts). */
+  mount: Mount;
 }
 
 declare module 'fastify' {
@@ -183,7 +186,10 @@ export async function installStorekeeper(app: App, platform: EcommercePlatform, 
   );
 
   const auth = new AuthService(platform.db, options.auth);
+  const mount = new Mount(app.prefix.replace(/\/+$/, ''));
+  installMountRewriting(app, mount);
   app.decorate('settings', {
+    mount,
     apiPath: `${app.prefix}/api`,
     cookieSecure: options.cookieSecure ?? (process.env.COOKIE_SECURE ? process.env.COOKIE_SECURE === 'true' : process.env.NODE_ENV === 'production'),
     authLimiter: new RateLimiter(options.authRateLimitPerMin ?? envNumber('AUTH_RATE_LIMIT_PER_MIN', 30)),

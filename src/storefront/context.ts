@@ -3,6 +3,7 @@ import type { AuthService } from '../auth/service.js';
 import type { CartOwner } from '../cart/owner.js';
 import { isStorekeeperError } from '../errors.js';
 import { readCookie, setCookie } from '../web/cookies.js';
+import { mountOf } from '../web/mount.js';
 import type { EcommercePlatform } from '../platform.js';
 import type { AssetRegistry } from '../web/assets.js';
 import type { WebSession, WebSessions } from '../web/session.js';
@@ -24,8 +25,10 @@ export interface PageContext {
   customerName: string | null;
   csrf: string;
   cartCount: number;
-  /** The request's origin, for canonical links when SHOP_PUBLIC_URL is not set. */
+  /** The shop's base URL: SHOP_PUBLIC_URL or the request's origin, plus the mount prefix (if any). */
   origin: string;
+  /** An absolute URL for a root-relative path of the shop (canonical links, structured data). */
+  absolute(path: string): string;
   /** The header search box's current text. */
   query: string;
   /** Whose cart this browser fills: the account's, a guest cart's (cookie), or none yet. */
@@ -68,13 +71,16 @@ export async function pageContext(shop: Storefront, request: FastifyRequest, rep
   const owner = cartOwnerOf(request, s);
   const [customer, cart] = await Promise.all([s ? shop.platform.getCustomer(s.customerId) : null, cartState(shop, request, reply, owner)]);
   const q = (request.query as Record<string, unknown> | undefined)?.q;
+  const origin = shop.config.publicUrl ?? `${request.protocol}://${request.host}`;
+  const mount = mountOf(request);
   return {
     shop,
     session: s,
     customerName: customer?.name ?? null,
     csrf: shop.sessions.csrfToken(request, reply, s),
     cartCount: cart.count,
-    origin: shop.config.publicUrl ?? `${request.protocol}://${request.host}`,
+    origin: origin + mount.prefix,
+    absolute: (path) => origin + mount.url(path),
     query: typeof q === 'string' ? q : '',
     owner: cart.owner,
     currency: shop.platform.shop.currency.code,

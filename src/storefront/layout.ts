@@ -29,7 +29,7 @@ export function layout(ctx: PageContext, page: PageSpec): SafeHtml {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
 <meta name="description" content="${page.description ?? config.tagline}">
-${page.canonical ? html`<link rel="canonical" href="${ctx.origin + page.canonical}">` : null}
+${page.canonical ? html`<link rel="canonical" href="${ctx.absolute(page.canonical)}">` : null}
 ${page.noindex ? html`<meta name="robots" content="noindex">` : null}
 <meta property="og:title" content="${title}">
 <meta property="og:site_name" content="${config.name}">

@@ -14,14 +14,14 @@ export interface ProductPageState {
 }
 
 function structuredData(ctx: PageContext, p: ProductDetail, images: string[]): unknown {
-  const url = ctx.origin + productPath(p);
+  const url = ctx.absolute(productPath(p));
   return {
     '@context': 'https://schema.org',
     '@type': 'Product',
     name: p.name,
     description: p.description || p.name,
     sku: String(p.id),
-    ...(images.length ? { image: images.map((i) => (i.startsWith('/') ? ctx.origin + i : i)) } : {}),
+    ...(images.length ? { image: images.map((i) => (i.startsWith('/') ? ctx.absolute(i) : i)) } : {}),
     ...(p.category ? { category: p.category } : {}),
     ...(p.averageRating !== null && p.reviewCount > 0
       ? { aggregateRating: { '@type': 'AggregateRating', ratingValue: p.averageRating.toFixed(1), reviewCount: p.reviewCount } }

@@ -5,6 +5,7 @@ import type { Routes } from '../http/types.js';
 import { AssetRegistry, PUBLIC_DIR } from '../web/assets.js';
 import { acceptForms } from '../web/form.js';
 import { sendPage } from '../web/page.js';
+import type { Mount } from '../web/mount.js';
 import { WebSessions } from '../web/session.js';
 import { accountRoutes } from './account-routes.js';
 import { addressRoutes } from './address-routes.js';
@@ -21,8 +22,8 @@ import { robotsTxt, sitemapXml } from './seo.js';
 export const SHOP_COOKIE = { name: 'sk_shop', path: '/', sameSite: 'Lax' } as const;
 
 /** The storefront's static files (CSS, enhancement scripts, icon) plus the theme built from the config. */
-export function storefrontAssets(config: ShopConfig): AssetRegistry {
-  return new AssetRegistry('/assets/shop').addDirectory(join(PUBLIC_DIR, 'storefront')).addText('theme.css', themeCss(config));
+export function storefrontAssets(config: ShopConfig, mount?: Mount): AssetRegistry {
+  return new AssetRegistry('/assets/shop', mount).addDirectory(join(PUBLIC_DIR, 'storefront')).addText('theme.css', themeCss(config));
 }
 
 /**
@@ -31,10 +32,10 @@ export function storefrontAssets(config: ShopConfig): AssetRegistry {
  */
 export function storefrontRoutesWith(config: ShopConfig): Routes {
   return (app, { platform, auth }) => {
-    // Mounted inside a host app under a prefix (src/server), only the API is served: the pages
-    // link by absolute path and belong at the root of their own server.
-    if (app.prefix) return;
-    const assets = storefrontAssets(config);
+    // Under a mount prefix (src/server) the pages still link by root-relative path: sendPage and the
+    // scope's onSend hook move every URL under the prefix (src/web/mount.ts).
+    const mount = app.settings.mount;
+    const assets = storefrontAssets(config, mount);
     const shop: Storefront = { platform, auth, sessions: new WebSessions(auth, SHOP_COOKIE), assets, config };
     addNotFoundPage(app, '/', (request, reply) => sendError(shop, request, reply, 404));
     addErrorPage(app, '/', (request, reply, status, message) => sendError(shop, request, reply, status, status >= 500 ? undefined : message));
@@ -66,8 +67,9 @@ export function storefrontRoutesWith(config: ShopConfig): Routes {
         if (!p) return sendError(shop, request, reply, 404);
         const canonical = productPath(p);
         // One URL per product: an old or missing slug redirects to the current one.
-        if (request.url.split('?')[0] !== canonical) {
-          const qs = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+        const url = mount.localUrl(request);
+        if (url.split('?')[0] !== canonical) {
+          const qs = url.includes('?') ? url.slice(url.indexOf('?')) : '';
           return reply.code(301).header('location', canonical + qs).send();
         }
         const query = request.query as Record<string, string | undefined>;
@@ -77,13 +79,13 @@ export function storefrontRoutesWith(config: ShopConfig): Routes {
       get('/product/:id/:slug', product);
 
       scope.get('/robots.txt', { config: { auth: 'public' }, schema: { hide: true } }, async (request, reply) =>
-        reply.type('text/plain; charset=utf-8').header('cache-control', 'public, max-age=3600').send(robotsTxt(config.publicUrl ?? `${request.protocol}://${request.host}`)),
+        reply.type('text/plain; charset=utf-8').header('cache-control', 'public, max-age=3600').send(robotsTxt(config.publicUrl ?? `${request.protocol}://${request.host}`, mount)),
       );
       scope.get('/sitemap.xml', { config: { auth: 'public' }, schema: { hide: true } }, async (request, reply) =>
         reply
           .type('application/xml; charset=utf-8')
           .header('cache-control', 'public, max-age=600')
-          .send(await sitemapXml(platform, config.publicUrl ?? `${request.protocol}://${request.host}`)),
+          .send(await sitemapXml(platform, config.publicUrl ?? `${request.protocol}://${request.host}`, mount)),
       );
 
       cartRoutes(scope, shop);

@@ -4,6 +4,7 @@ import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Mount } from './mount.js';
 
 /** The static files of the pages (CSS, scripts, icons), shipped in the package's public/ folder. */
 export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
@@ -37,7 +38,15 @@ export class AssetRegistry {
   private readonly byUrl = new Map<string, Asset>();
   private readonly urlByName = new Map<string, string>();
 
-  constructor(readonly mountPath = '/assets') {}
+  /**
+   * `mountPath` is where the files are served in the shop (`/assets`); `mount` is the shop's mount in a
+   * host app: style sheets' root-relative `url(/…)`s are moved under its prefix (pages' links are
+   * rewritten when sent).
+   */
+  constructor(
+    readonly mountPath = '/assets',
+    private readonly mount?: Mount,
+  ) {}
 
   /** Adds every file under `dir` (recursively), named by its path relative to `dir`. */
   addDirectory(dir: string, namePrefix = ''): this {
@@ -61,8 +70,9 @@ export class AssetRegistry {
     return this.addContent(name, Buffer.from(text));
   }
 
-  private addContent(name: string, body: Buffer): this {
+  private addContent(name: string, content: Buffer): this {
     const ext = extname(name);
+    const body = ext === '.css' && this.mount?.prefix ? Buffer.from(this.mount.css(content.toString('utf8'))) : content;
     const hash = createHash('sha256').update(body).digest('base64url').slice(0, 12);
     const url = `${this.mountPath}/${name.slice(0, name.length - ext.length)}.${hash}${ext}`;
     const asset: Asset = { url, type: TYPES[ext] ?? 'application/octet-stream', body, etag: `"${hash}"` };
@@ -94,8 +104,8 @@ export class AssetRegistry {
   }
 
   private send(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-    const path = request.url.split('?')[0]!;
-    const asset = this.byUrl.get(path);
+    // By the wildcard, not request.url: under a mount prefix the URL starts with the prefix.
+    const asset = this.byUrl.get(`${this.mountPath}/${(request.params as { '*'?: string })['*'] ?? ''}`);
     if (!asset) return reply.code(404).type('text/plain; charset=utf-8').header('cache-control', 'no-store').send('Not found');
     reply.header('cache-control', 'public, max-age=31536000, immutable').header('etag', asset.etag).header('vary', 'accept-encoding');
     if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send();

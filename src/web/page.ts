@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SafeHtml } from './html.js';
+import { mountOf } from './mount.js';
 
 export interface PageOptions {
   status?: number;
@@ -33,7 +34,10 @@ export function contentSecurityPolicy(options: PageOptions = {}): string {
   ].join('; ');
 }
 
-/** Sends a rendered page with the security headers; gzip when the browser accepts it. */
+/**
+ * Sends a rendered page with the security headers; gzip when the browser accepts it. Under a mount
+ * prefix its root-relative URLs are moved under the prefix first (src/web/mount.ts).
+ */
 export function sendPage(request: FastifyRequest, reply: FastifyReply, page: SafeHtml, options: PageOptions = {}): FastifyReply {
   reply
     .code(options.status ?? 200)
@@ -43,7 +47,7 @@ export function sendPage(request: FastifyRequest, reply: FastifyReply, page: Saf
     .header('referrer-policy', 'strict-origin-when-cross-origin')
     .header('x-frame-options', 'DENY')
     .header('vary', 'accept-encoding, cookie');
-  const body = Buffer.from(page.value);
+  const body = Buffer.from(mountOf(request).html(page.value));
   if (body.length > 1024 && /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
     return reply.header('content-encoding', 'gzip').send(gzipSync(body, { level: 6 }));
   }

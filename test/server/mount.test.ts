@@ -113,9 +113,13 @@ describe.each(backends)('mounted inside another app on $name', (backend) => {
       expect(await (await fetch(`${url}/about`)).text()).toBe('the host app');
       expect(await (await fetch(`${url}/shopping`)).text()).toBe('the host app');
       expect(await (await fetch(`${url}/shop/healthz`)).json()).toEqual({ status: 'ok' });
+      // Inside the prefix, an unknown page is the storefront's 404 page, an unknown API path the JSON error.
       const missing = await fetch(`${url}/shop/nope`);
       expect(missing.status).toBe(404);
-      expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('not_found');
+      expect(missing.headers.get('content-type')).toMatch(/^text\/html/);
+      const missingApi = await fetch(`${url}/shop/api/nope`);
+      expect(missingApi.status).toBe(404);
+      expect(((await missingApi.json()) as { error: { code: string } }).error.code).toBe('not_found');
     });
 
     it('routes on the full path when Express strips its mount path (req.originalUrl)', async () => {
