@@ -234,7 +234,7 @@ export function cartRoutes(scope: FastifyInstance, shop: Storefront): void {
       const page = stripePaymentPage(ctx, order, {
         publishableKey,
         clientSecret: pending?.clientSecret ?? null,
-        returnUrl: ctx.origin + action.replace('/checkout/pay/', '/checkout/thanks/'),
+        returnUrl: ctx.absolute(action.replace('/checkout/pay/', '/checkout/thanks/')),
         action,
         errors,
       });
