@@ -26,6 +26,8 @@ const NAV: { href: string; label: string; section: string; adminOnly?: boolean }
   { href: '/admin/reviews', label: 'Reviews', section: 'reviews', adminOnly: true },
   { href: '/admin/csv', label: 'CSV', section: 'csv' },
   { href: '/admin/settings', label: 'Settings', section: 'settings', adminOnly: true },
+  { href: '/admin/webhooks', label: 'Webhooks', section: 'webhooks', adminOnly: true },
+  { href: '/admin/notifications', label: 'Notifications', section: 'notifications', adminOnly: true },
   { href: '/admin/sql', label: 'SQL', section: 'sql', adminOnly: true },
   { href: '/admin/staff', label: 'Staff', section: 'staff', adminOnly: true },
 ];

@@ -16,12 +16,14 @@ import { catalogPages } from './pages/catalog.js';
 import { csvPages } from './pages/csv.js';
 import { customerPages } from './pages/customers.js';
 import { DASHBOARD_MAX_AGE_S, dashboardPages } from './pages/dashboard.js';
+import { notificationPages } from './pages/notifications.js';
 import { orderPages } from './pages/orders.js';
 import { promotionPages } from './pages/promotions.js';
 import { settingsPages } from './pages/settings.js';
 import { signInPages } from './pages/sign-in.js';
 import { sqlPages } from './pages/sql.js';
 import { staffPages } from './pages/staff.js';
+import { variantPages } from './pages/variants.js';
 import { AdminQueries } from './queries.js';
 
 // Resolved like an import, so it is found wherever the package manager put uplot.
@@ -49,7 +51,7 @@ export const adminRoutes: Routes = (app, { platform, auth }) => {
     sessions: new WebSessions(auth, { name: 'sk_admin', path: '/admin', sameSite: 'Strict' }),
     assets,
     queries: new AdminQueries(platform.db),
-    dashboard: new DashboardReport(platform.db, DASHBOARD_MAX_AGE_S * 1000),
+    dashboard: new DashboardReport(platform.db, DASHBOARD_MAX_AGE_S * 1000, { paymentTimeoutSeconds: platform.payments.settings.timeoutSeconds }),
   };
   void app.register(
     async (scope: FastifyInstance) => {
@@ -60,7 +62,7 @@ export const adminRoutes: Routes = (app, { platform, auth }) => {
           status: 404,
         }),
       );
-      for (const pages of [signInPages, dashboardPages, catalogPages, orderPages, customerPages, promotionPages, csvPages, sqlPages, staffPages, settingsPages]) {
+      for (const pages of [signInPages, dashboardPages, catalogPages, orderPages, customerPages, promotionPages, csvPages, sqlPages, staffPages, settingsPages, notificationPages, variantPages]) {
         pages(scope, ctx);
       }
     },

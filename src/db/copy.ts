@@ -39,9 +39,10 @@ export interface CopyReport {
 
 /**
  * Runtime state of one deployment, not shop data: the target keeps what its own migrations made.
- * (catalog_version has a different shape per dialect, and the target's triggers bump it as rows arrive.)
+ * (catalog_version has a different shape per dialect, and the target's triggers bump it as rows arrive;
+ * the dashboard's summaries are likewise rebuilt by the target's triggers on orders.)
  */
-const NOT_COPIED = new Set(['storekeeper_migrations', 'job_leases', 'catalog_version']);
+const NOT_COPIED = new Set(['storekeeper_migrations', 'job_leases', 'catalog_version', 'sales_daily', 'customer_sales_monthly']);
 /** Most bound parameters per statement: under SQLite's 32766 and PostgreSQL's 65535. */
 const MAX_PARAMS = 30_000;
 

@@ -8,6 +8,7 @@ import { rates } from './migrations/007_rates.js';
 import { notifications } from './migrations/008_notifications.js';
 import { payments } from './migrations/009_payments.js';
 import { staff } from './migrations/011_staff.js';
+import { salesRollup } from './migrations/013_sales_rollup.js';
 import type { Migration } from './migrations/types.js';
 
 export type { Migration } from './migrations/types.js';
@@ -16,6 +17,6 @@ export type { Migration } from './migrations/types.js';
  * Versioned migrations, one file each under migrations/. Opening a database applies the ones it
  * lacks, in order. Never edit a released migration: add the next file and list it here.
  */
-export const migrations: Migration[] = [core, accounts, search, shopping, jobs, commerce, rates, notifications, payments, staff];
+export const migrations: Migration[] = [core, accounts, search, shopping, jobs, commerce, rates, notifications, payments, staff, salesRollup];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { ValidationError } from '../../errors.js';
 import { NotFoundError } from '../../errors.js';
 import { toCents } from '../../money.js';
-import type { Product } from '../../catalog/service.js';
+import type { Product, ProductOption } from '../../catalog/service.js';
 import { field, formOf, intField, type FormBody } from '../../web/form.js';
 import { csrfInput } from '../../web/csrf.js';
 import { html } from '../../web/html.js';
@@ -11,6 +11,7 @@ import { redirectAfterPost } from '../../web/page.js';
 import { guard, idParam, PAGE, param, pathId, render, type AdminContext } from '../context.js';
 import { money, nextLink, notice, when } from '../layout.js';
 import { latestMovements } from '../queries.js';
+import { optionsFrom, optionsStep, variantEditor, variantRows, variantsFrom } from './variants.js';
 
 /** A price typed in a form ("12.5", "12.50") to integer minor units. */
 export function priceField(form: FormBody, name: string): number {
@@ -21,14 +22,19 @@ export function priceField(form: FormBody, name: string): number {
   return toCents(Number(text), name);
 }
 
-function productForm(csrf: string, action: string, p: Partial<Product> | null, submit: string) {
+function productForm(csrf: string, action: string, p: Partial<Product> | null, submit: string, options: readonly ProductOption[] = []) {
   return html`<form method="post" action="${action}" class="card stack">
     ${csrfInput(csrf)}
     <p><label for="name">Name</label><input id="name" name="name" required maxlength="200" value="${p?.name ?? ''}"></p>
     <p><label for="description">Description</label><textarea id="description" name="description" rows="4" maxlength="10000">${p?.description ?? ''}</textarea></p>
     <p><label for="category">Category</label><input id="category" name="category" maxlength="100" value="${p?.category ?? ''}"></p>
     <p><label for="price">Price</label><input id="price" name="price" inputmode="decimal" required pattern="\\d+(\\.\\d{1,2})?" value="${p ? (p.priceCents! / 100).toFixed(2) : ''}" aria-describedby="price-hint"> <span id="price-hint" class="hint">For example 12.50</span></p>
-    ${p ? '' : html`<p><label for="stock">Initial stock</label><input id="stock" name="stock" type="number" min="0" required value="0"></p>`}
+    ${p
+      ? ''
+      : options.length > 0
+        ? variantRows(options)
+        : html`<p><label for="stock">Initial stock</label><input id="stock" name="stock" type="number" min="0" required value="0"></p>
+          <p><label for="sku">SKU (optional)</label><input id="sku" name="sku" maxlength="64"></p>`}
     <p><button type="submit">${submit}</button></p>
   </form>`;
 }
@@ -70,19 +76,23 @@ export function catalogPages(scope: FastifyInstance, ctx: AdminContext): void {
   scope.get('/products/new', PAGE, async (request, reply) => {
     const staff = await guard(ctx, request, reply, 'admin');
     if (!staff) return reply;
-    return render(ctx, request, reply, staff, { title: 'New product', section: 'products', body: productForm(staff.csrf, '/admin/products', null, 'Create product') });
+    const options = optionsFrom((name) => param(request, name));
+    const body = html`${optionsStep(options)}<h2>Product</h2>${productForm(staff.csrf, '/admin/products', null, 'Create product', options)}`;
+    return render(ctx, request, reply, staff, { title: 'New product', section: 'products', body });
   });
 
   scope.post('/products', PAGE, async (request, reply) => {
     const staff = await guard(ctx, request, reply, 'admin');
     if (!staff) return reply;
     const form = formOf(request.body);
+    const options = optionsFrom((name) => field(form, name));
+    const sku = optional(field(form, 'sku'));
     const id = await platform.addProduct({
       name: field(form, 'name'),
       description: field(form, 'description'),
       category: optional(field(form, 'category')),
       priceCents: priceField(form, 'price'),
-      stock: intField(form, 'stock', { min: 0 }),
+      ...(options.length > 0 ? { options, variants: variantsFrom(form, options) } : { stock: intField(form, 'stock', { min: 0 }), ...(sku ? { sku } : {}) }),
     });
     return redirectAfterPost(reply, `/admin/products/${id}?done=Product+created`);
   });
@@ -97,24 +107,25 @@ export function catalogPages(scope: FastifyInstance, ctx: AdminContext): void {
     const isAdmin = staff.role === 'admin';
     const body = html`
       ${notice(param(request, 'done'))}
-      <p><a href="/products/${id}">View in the shop</a></p>
+      <p><a href="/product/${id}">View in the shop</a></p>
       ${isAdmin ? html`<h2>Details</h2>${productForm(staff.csrf, `/admin/products/${id}`, product, 'Save changes')}` : html`<p>${product.description}</p><p>Price ${money(product.priceCents)}</p>`}
-      ${product.variants.length > 1
+      ${product.options.length > 0 || product.variants.length > 1
         ? html`<section aria-labelledby="stock-title" class="card">
             <h2 id="stock-title">Variants and stock (${product.stock} in all)</h2>
             <div class="scroll" tabindex="0"><table>
-              <thead><tr><th scope="col">Variant</th><th scope="col">SKU</th><th scope="col">Price</th><th scope="col">Stock</th><th scope="col">Adjust</th></tr></thead>
+              <thead><tr><th scope="col">Variant</th><th scope="col">SKU</th><th scope="col">Price</th><th scope="col">Stock</th><th scope="col">Adjust</th>${isAdmin ? html`<th scope="col"><span class="sr">Edit</span></th>` : ''}</tr></thead>
               <tbody>${product.variants.map(
                 (variant) => html`<tr><td>${variant.title}</td><td>${variant.sku ?? '—'}</td><td>${money(variant.priceCents)}</td><td>${variant.stock}</td>
                   <td><form method="post" action="/admin/variants/${variant.id}/stock" class="row">${csrfInput(staff.csrf)}
                     <label for="delta-${variant.id}" class="sr">Change stock of ${variant.title} by</label><input id="delta-${variant.id}" name="delta" type="number" required size="6">
                     <label for="reason-${variant.id}" class="sr">Reason for ${variant.title}</label><input id="reason-${variant.id}" name="reason" required maxlength="200" placeholder="Reason">
-                    <button type="submit">Adjust ${variant.title}</button></form></td></tr>`,
+                    <button type="submit">Adjust ${variant.title}</button></form></td>${isAdmin ? html`<td><a href="/admin/variants/${variant.id}">Edit ${variant.title}</a></td>` : ''}</tr>`,
               )}</tbody>
             </table></div>
           </section>`
         : html`<section aria-labelledby="stock-title" class="card">
             <h2 id="stock-title">Stock: ${product.stock}</h2>
+            <p>SKU ${product.variants[0]?.sku ?? '—'}${isAdmin && product.variants[0] ? html` · <a href="/admin/variants/${product.variants[0].id}">Edit SKU and weight</a>` : ''}</p>
             <form method="post" action="/admin/products/${id}/stock" class="inline">
               ${csrfInput(staff.csrf)}
               <p><label for="delta">Change by</label><input id="delta" name="delta" type="number" required aria-describedby="delta-hint"> <span id="delta-hint" class="hint">Negative to remove</span></p>
@@ -122,6 +133,7 @@ export function catalogPages(scope: FastifyInstance, ctx: AdminContext): void {
               <p><button type="submit">Adjust stock</button></p>
             </form>
           </section>`}
+      ${isAdmin ? variantEditor(staff.csrf, product) : ''}
       <section aria-labelledby="images-title" class="card">
         <h2 id="images-title">Images</h2>
         ${images.length === 0 ? html`<p>No images yet.</p>` : ''}
