@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser } from 'playwright-core';
 import { StripeProvider } from '../../src/payments/providers/stripe.js';
 import { backends } from '../backends.js';
@@ -141,6 +142,8 @@ describe.each(backends)('storefront checkout with Stripe ($name)', (backend) => 
         await expect.poll(() => page.getByRole('status').textContent()).toContain('The payment service did not answer');
       }
       expect(await page.locator('#stripe-form').isVisible()).toBe(false);
+      const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+      expect(axe.violations.map((v) => v.id)).toEqual([]);
       await context.close();
     }
     expect(await s.platform.getOrder(orderId)).toMatchObject({ status: 'pending', paymentStatus: 'unpaid' });
