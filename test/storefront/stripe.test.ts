@@ -124,7 +124,7 @@ describe.each(backends)('storefront checkout with Stripe ($name)', (backend) => 
     expect(other.statusCode).toBe(404);
   });
 
-  it('without JavaScript the page says card payment needs it and the order stays payable; with Stripe.js blocked it says the form could not load', async () => {
+  it('without JavaScript the page says card payment needs it and the order stays payable; with Stripe.js blocked it says the form could not load', { timeout: 120_000 }, async () => {
     const { cookie, orderId, payUrl } = await placeOrder();
     const [name, value] = cookie.split('; ').map((c) => c.split('=')).find(([n]) => n === 'sk_shop')!;
     const host = new URL(s.url).hostname;
@@ -142,8 +142,11 @@ describe.each(backends)('storefront checkout with Stripe ($name)', (backend) => 
         await expect.poll(() => page.getByRole('status').textContent()).toContain('The payment service did not answer');
       }
       expect(await page.locator('#stripe-form').isVisible()).toBe(false);
-      const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
-      expect(axe.violations.map((v) => v.id)).toEqual([]);
+      if (javaScriptEnabled) {
+        // axe runs as a script in the page, so only where JavaScript is on.
+        const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+        expect(axe.violations.map((v) => v.id)).toEqual([]);
+      }
       await context.close();
     }
     expect(await s.platform.getOrder(orderId)).toMatchObject({ status: 'pending', paymentStatus: 'unpaid' });
