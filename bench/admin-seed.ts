@@ -2,7 +2,7 @@ import type { Driver } from '../src/db/driver.js';
 
 /**
  * Bulk order history for the admin benchmark and the export test: customers, orders (one line
- * each, statuses mixed, created_at rising with the id over the last `days` days) written by
+ * each, statuses and the payment states they imply mixed, created_at rising with the id over the last `days` days) written by
  * INSERT … SELECT over a number series inside the database — no row crosses the driver, so a
  * million orders take seconds. Needs products to exist (the lines point at them).
  */
@@ -29,9 +29,14 @@ export async function seedOrders(db: Driver, options: { customers: number; order
     );
     const cLo = cBase + 1;
     await tx.run(
-      `INSERT INTO orders (customer_id, status, subtotal_cents, discount_cents, total_cents, created_at, updated_at)
+      `INSERT INTO orders (customer_id, status, payment_status, paid_cents, refunded_cents, authorized_cents, subtotal_cents, discount_cents, total_cents, created_at, updated_at)
        SELECT ${cLo} + ((i * 7919) % ${options.customers}),
          CASE i % 10 WHEN 0 THEN 'pending' WHEN 1 THEN 'processing' WHEN 2 THEN 'cancelled' WHEN 3 THEN 'shipped' WHEN 4 THEN 'shipped' ELSE 'delivered' END,
+         -- The payment state each status implies; one delivered order in twenty partly refunded.
+         CASE WHEN i % 10 = 0 THEN 'unpaid' WHEN i % 10 = 2 THEN 'voided' WHEN i % 20 = 19 THEN 'partially_refunded' ELSE 'paid' END,
+         CASE WHEN i % 10 IN (0, 2) THEN 0 ELSE 500 + (i * 37) % 20000 END,
+         CASE WHEN i % 20 = 19 THEN 100 ELSE 0 END,
+         CASE WHEN i % 10 = 0 THEN 0 ELSE 500 + (i * 37) % 20000 END,
          500 + (i * 37) % 20000, 0, 500 + (i * 37) % 20000, ${at(`i * ${stepMs}`)}, ${at(`i * ${stepMs}`)}
        FROM (${series(options.orders)}) q`,
     );

@@ -1,6 +1,7 @@
 /**
  * npm run screenshots:admin — renders docs/screenshots/admin-{dashboard,order,product,webhooks}.png: the
- * demo catalog, a few weeks of orders placed through the engine, the real server, real Chromium.
+ * demo catalog, a few weeks of orders placed and paid through the engine (the order shown partly
+ * refunded with restock), the real server, real Chromium.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +44,10 @@ try {
       await platform.updateOrderStatus(orderId, 'shipped');
     }
   }
+  // The order shown: partly refunded with one item back in stock, so its page has a ledger, a refund and emails.
+  const shown = (await platform.getOrder(orderId))!;
+  const line = shown.items.find((item) => item.variantId !== null)!;
+  await platform.refundOrder(orderId, { amount: line.priceCents, reason: 'arrived damaged', restock: [{ variantId: line.variantId!, quantity: 1 }] });
   await platform.updateProduct(products[0]!.id, { priceCents: products[0]!.priceCents - 500 });
   await platform.updateStock(products[0]!.id, 5, 'delivery from the supplier');
   const shirt = await platform.addProduct({

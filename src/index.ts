@@ -3,6 +3,7 @@ export * from './errors.js';
 export type { Customer, NewCustomer, CustomerPatch } from './customers/service.js';
 export type { Product, NewProduct, ProductPatch, ProductQuery, Category } from './catalog/service.js';
 export type { InventoryMovement } from './inventory/service.js';
+export type { ImportReport, ImportLine, ImportOptions, ImportProgress, ImportBatchFailure, LineAction } from './csv/import.js';
 export type { SearchQuery, SearchResult, SearchSort, Facet } from './search/service.js';
 export type { CartItem } from './cart/service.js';
 export type { Order, OrderItem, StatusChange, CreateOrderOptions } from './orders/service.js';

@@ -18,6 +18,7 @@ import {
 } from './catalog/service.js';
 import { CustomerService, type Customer, type CustomerPatch, type NewCustomer } from './customers/service.js';
 import { InventoryService, type InventoryMovement } from './inventory/service.js';
+import { importProducts, type ImportOptions, type ImportReport } from './csv/import.js';
 import { OrderService, type CheckoutOptions, type CheckoutResult, type CreateOrderOptions, type Order } from './orders/service.js';
 import { loadShopSettings, type ShopOptions, type ShopSettings } from './shop/settings.js';
 import type { ShippingQuote } from './shipping/service.js';
@@ -182,6 +183,10 @@ export class EcommercePlatform {
   }
   getVariant(variantId: number): Promise<Variant | null> {
     return this.catalog.getVariant(variantId);
+  }
+  /** Products from CSV (the export's format, SKU the key): `dryRun` only plans; otherwise batches, each one transaction (docs/ADMIN.md). */
+  importProductsCsv(csv: string | Uint8Array, options: ImportOptions = {}): Promise<ImportReport> {
+    return importProducts(this.db, csv, this.shop.currency, options);
   }
   /** SKU, options, price, weight; stock changes go through updateVariantStock (the ledger). */
   updateVariant(variantId: number, patch: VariantPatch): Promise<Variant> {

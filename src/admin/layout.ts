@@ -25,6 +25,7 @@ const NAV: { href: string; label: string; section: string; adminOnly?: boolean }
   { href: '/admin/discounts', label: 'Discounts', section: 'discounts', adminOnly: true },
   { href: '/admin/reviews', label: 'Reviews', section: 'reviews', adminOnly: true },
   { href: '/admin/csv', label: 'CSV', section: 'csv' },
+  { href: '/admin/import', label: 'Import', section: 'import', adminOnly: true },
   { href: '/admin/settings', label: 'Settings', section: 'settings', adminOnly: true },
   { href: '/admin/webhooks', label: 'Webhooks', section: 'webhooks', adminOnly: true },
   { href: '/admin/notifications', label: 'Notifications', section: 'notifications', adminOnly: true },

@@ -1,6 +1,7 @@
 import type { Driver } from '../db/driver.js';
 import { ValidationError } from '../errors.js';
 import { ORDER_STATUSES, type OrderStatus } from '../orders/status.js';
+import type { PaymentStatus } from '../payments/ledger.js';
 import * as v from '../validate.js';
 
 /**
@@ -8,8 +9,12 @@ import * as v from '../validate.js';
  * an OFFSET, never a COUNT(*) over a whole table), so a page costs the same at a million rows.
  */
 
+/** The payment states an order can be in (docs/PAYMENTS.md), in the order of a payment's life. */
+export const PAYMENT_STATUSES = ['unpaid', 'authorized', 'paid', 'partially_refunded', 'refunded', 'voided'] as const satisfies readonly PaymentStatus[];
+
 export interface OrderFilter {
   status?: OrderStatus;
+  payment?: PaymentStatus;
   /** Emails starting with this text (an exact address matches itself). */
   email?: string;
   /** Inclusive UTC days, YYYY-MM-DD. */
@@ -23,10 +28,13 @@ export interface OrderRowView {
   email: string;
   name: string;
   status: OrderStatus;
+  paymentStatus: PaymentStatus;
   subtotalCents: number;
   discountCents: number;
   discountCode: string | null;
   totalCents: number;
+  paidCents: number;
+  refundedCents: number;
   createdAt: string;
 }
 
@@ -83,6 +91,10 @@ export class AdminQueries {
       where.push('o.status = ?');
       params.push(v.oneOf(filter.status, 'status', ORDER_STATUSES));
     }
+    if (filter.payment !== undefined) {
+      where.push('o.payment_status = ?');
+      params.push(v.oneOf(filter.payment, 'payment', PAYMENT_STATUSES));
+    }
     if (filter.email) {
       const [lo, hi] = prefixRange(filter.email.trim().toLowerCase());
       where.push('o.customer_id IN (SELECT id FROM customers WHERE email >= ? AND email < ?)');
@@ -108,13 +120,16 @@ export class AdminQueries {
       email: string;
       name: string;
       status: OrderStatus;
+      payment_status: PaymentStatus;
       subtotal_cents: number;
       discount_cents: number;
       discount_code: string | null;
       total_cents: number;
+      paid_cents: number;
+      refunded_cents: number;
       created_at: string;
     }>(
-      `SELECT o.id, o.customer_id, c.email, c.name, o.status, o.subtotal_cents, o.discount_cents, o.discount_code, o.total_cents, o.created_at
+      `SELECT o.id, o.customer_id, c.email, c.name, o.status, o.payment_status, o.subtotal_cents, o.discount_cents, o.discount_code, o.total_cents, o.paid_cents, o.refunded_cents, o.created_at
        FROM orders o JOIN customers c ON c.id = o.customer_id
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY o.created_at DESC, o.id DESC LIMIT ?`,
@@ -126,10 +141,13 @@ export class AdminQueries {
       email: r.email,
       name: r.name,
       status: r.status,
+      paymentStatus: r.payment_status,
       subtotalCents: Number(r.subtotal_cents),
       discountCents: Number(r.discount_cents),
       discountCode: r.discount_code,
       totalCents: Number(r.total_cents),
+      paidCents: Number(r.paid_cents),
+      refundedCents: Number(r.refunded_cents),
       createdAt: r.created_at,
     }));
     const last = items[items.length - 1];
@@ -233,6 +251,90 @@ export class AdminQueries {
   async setRole(customerId: number, role: 'admin' | 'staff' | 'customer'): Promise<void> {
     await this.db.run('UPDATE accounts SET role = ?, updated_at = ? WHERE customer_id = ?', [role, new Date().toISOString(), v.id(customerId, 'customerId')]);
   }
+}
+
+/** One email of an order's events (the outbox's message), as the order page lists it. */
+export interface OrderEmail {
+  id: number;
+  eventType: string;
+  template: string | null;
+  recipient: string | null;
+  status: 'pending' | 'sent' | 'failed' | 'dead';
+  attempts: number;
+  lastError: string | null;
+  sentAt: string | null;
+  createdAt: string;
+}
+
+/** The emails of an order's events, oldest first (two index lookups: migration 014). */
+export async function orderEmails(db: Driver, orderId: number, limit = 200): Promise<OrderEmail[]> {
+  const rows = await db.all<{
+    id: number;
+    type: string;
+    template: string | null;
+    recipient: string | null;
+    status: OrderEmail['status'];
+    attempts: number;
+    last_error: string | null;
+    sent_at: string | null;
+    created_at: string;
+  }>(
+    `SELECT n.id, e.type, n.template, n.recipient, n.status, n.attempts, n.last_error, n.sent_at, n.created_at
+     FROM outbox_events e JOIN notifications n ON n.event_id = e.id
+     WHERE e.order_id = ? AND n.kind = 'email' ORDER BY n.id LIMIT ?`,
+    [v.id(orderId, 'orderId'), limit],
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    eventType: r.type,
+    template: r.template,
+    recipient: r.recipient,
+    status: r.status,
+    attempts: Number(r.attempts),
+    lastError: r.last_error,
+    sentAt: r.sent_at,
+    createdAt: r.created_at,
+  }));
+}
+
+/** One refund of an order as its operation row froze it (amount, reason, restocked lines). */
+export interface OrderRefund {
+  id: number;
+  status: 'pending' | 'succeeded' | 'failed';
+  amountCents: number;
+  reason: string | null;
+  restock: { variantId: number; quantity: number }[];
+  error: string | null;
+  createdAt: string;
+}
+
+/** An order's refunds, oldest first, and how much of each variant they put back on the shelf. */
+export async function orderRefunds(db: Driver, orderId: number): Promise<{ refunds: OrderRefund[]; restocked: Map<number, number> }> {
+  const oid = v.id(orderId, 'orderId');
+  const rows = await db.all<{ id: number; status: OrderRefund['status']; amount_cents: number; params: string; error: string | null; created_at: string }>(
+    "SELECT id, status, amount_cents, params, error, created_at FROM payment_operations WHERE order_id = ? AND kind = 'refund' ORDER BY id",
+    [oid],
+  );
+  const restocked = new Map<number, number>();
+  for (const r of await db.all<{ variant_id: number; quantity: number }>(
+    'SELECT variant_id, SUM(quantity) AS quantity FROM payment_restocks WHERE order_id = ? GROUP BY variant_id',
+    [oid],
+  )) {
+    restocked.set(Number(r.variant_id), Number(r.quantity));
+  }
+  const refunds = rows.map((r) => {
+    const params = JSON.parse(r.params) as { reason?: string | null; restock?: { variantId: number; quantity: number }[] };
+    return {
+      id: Number(r.id),
+      status: r.status,
+      amountCents: Number(r.amount_cents),
+      reason: params.reason ?? null,
+      restock: params.restock ?? [],
+      error: r.error,
+      createdAt: r.created_at,
+    };
+  });
+  return { refunds, restocked };
 }
 
 /** The latest stock movements of a product (the full ledger can be long: a CSV export has it all). */

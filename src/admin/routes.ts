@@ -16,6 +16,7 @@ import { catalogPages } from './pages/catalog.js';
 import { csvPages } from './pages/csv.js';
 import { customerPages } from './pages/customers.js';
 import { DASHBOARD_MAX_AGE_S, dashboardPages } from './pages/dashboard.js';
+import { importPages } from './pages/import.js';
 import { notificationPages } from './pages/notifications.js';
 import { orderPages } from './pages/orders.js';
 import { promotionPages } from './pages/promotions.js';
@@ -62,7 +63,21 @@ export const adminRoutes: Routes = (app, { platform, auth }) => {
           status: 404,
         }),
       );
-      for (const pages of [signInPages, dashboardPages, catalogPages, orderPages, customerPages, promotionPages, csvPages, sqlPages, staffPages, settingsPages, notificationPages, variantPages]) {
+      for (const pages of [
+        signInPages,
+        dashboardPages,
+        catalogPages,
+        orderPages,
+        customerPages,
+        promotionPages,
+        csvPages,
+        importPages,
+        sqlPages,
+        staffPages,
+        settingsPages,
+        notificationPages,
+        variantPages,
+      ]) {
         pages(scope, ctx);
       }
     },

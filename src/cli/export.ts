@@ -3,7 +3,9 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { EXPORT_KINDS, exportCsv, type ExportKind } from '../csv/export.js';
+import { PAYMENT_STATUSES } from '../admin/queries.js';
 import { ORDER_STATUSES, type OrderStatus } from '../orders/status.js';
+import type { PaymentStatus } from '../payments/ledger.js';
 import { action, CliError, DB_OPTION_HELP, defaultDatabase, openPlatform } from './common.js';
 
 interface ExportFlags {
@@ -11,6 +13,7 @@ interface ExportFlags {
   db?: string;
   out?: string;
   status?: string;
+  payment?: string;
   email?: string;
   from?: string;
   to?: string;
@@ -25,6 +28,7 @@ export function register(program: Command): void {
     .option('--format <format>', 'csv (the only format)', 'csv')
     .option('--out <file>', 'write to this file instead of stdout')
     .option('--status <status>', `orders only: ${ORDER_STATUSES.join(', ')}`)
+    .option('--payment <state>', `orders only: ${PAYMENT_STATUSES.join(', ')}`)
     .option('--email <prefix>', 'orders only: customer emails starting with this')
     .option('--from <day>', 'orders only: placed on or after this UTC day (YYYY-MM-DD)')
     .option('--to <day>', 'orders only: placed on or before this UTC day (YYYY-MM-DD)')
@@ -36,10 +40,20 @@ export function register(program: Command): void {
         if (flags.status !== undefined && !(ORDER_STATUSES as readonly string[]).includes(flags.status)) {
           throw new CliError(`--status must be one of ${ORDER_STATUSES.join(', ')}`);
         }
+        if (flags.payment !== undefined && !(PAYMENT_STATUSES as readonly string[]).includes(flags.payment)) {
+          throw new CliError(`--payment must be one of ${PAYMENT_STATUSES.join(', ')}`);
+        }
         const platform = await openPlatform(flags.db ?? defaultDatabase(), { mustExist: true });
         try {
           const csv = exportCsv(platform.db, what as ExportKind, {
-            orders: { status: flags.status as OrderStatus | undefined, email: flags.email, from: flags.from, to: flags.to },
+            orders: {
+              status: flags.status as OrderStatus | undefined,
+              payment: flags.payment as PaymentStatus | undefined,
+              email: flags.email,
+              from: flags.from,
+              to: flags.to,
+            },
+            currency: platform.shop.currency,
           });
           if (flags.out) await pipeline(csv, createWriteStream(flags.out));
           else {

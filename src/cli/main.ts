@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   serve: () => import('./serve.js'),
   admin: () => import('./admin.js'),
   export: () => import('./export.js'),
+  import: () => import('./import.js'),
 };
 
 const program = new Command();

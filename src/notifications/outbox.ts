@@ -22,9 +22,13 @@ export interface EmitOptions {
  */
 export async function emit<T extends EventType>(tx: Executor, type: T, data: EventPayloads[T], options: EmitOptions = {}): Promise<number> {
   const at = now();
-  const row = await tx.get<{ id: number }>('INSERT INTO outbox_events (type, payload, created_at) VALUES (?, ?, ?) RETURNING id', [
+  // The order an event is about, so the admin's order page finds its emails by index (migration 014).
+  const order = (data as { order?: { id?: unknown } }).order;
+  const orderId = typeof order?.id === 'number' ? order.id : null;
+  const row = await tx.get<{ id: number }>('INSERT INTO outbox_events (type, payload, order_id, created_at) VALUES (?, ?, ?, ?) RETURNING id', [
     type,
     JSON.stringify(data),
+    orderId,
     at,
   ]);
   const eventId = row!.id;

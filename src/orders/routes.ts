@@ -9,6 +9,7 @@ import { decodeCursor, page } from '../http/pagination.js';
 import { Cents, Cursor, Id, IdParams, Limit, OrderSchema, OrderStatusSchema, Page, PageQuery } from '../http/schemas.js';
 import type { Routes } from '../http/types.js';
 import { idempotentCheckout } from './idempotent-checkout.js';
+import { staffMoveOptions } from './staff-rules.js';
 
 const OrderBody = Type.Object({ order: OrderSchema });
 const CheckoutBody = Type.Object({
@@ -156,13 +157,15 @@ export const orderRoutes: Routes = (app, { platform }) => {
       schema: {
         tags: ['orders', 'admin'],
         summary: 'Move an order: pending → processing → shipped → delivered; pending or processing → cancelled',
+        description: 'Staff and admins. Cancelling an order that holds captured money refunds it, so for a staff account that cancel is a 403 and nothing changes.',
         params: IdParams,
         body: Type.Object({ status: OrderStatusSchema }),
         response: { 200: OrderBody },
       },
     },
     async (request) => {
-      await platform.orders.updateStatus(request.params.id, request.body.status);
+      const { id } = request.params;
+      await platform.orders.updateStatus(id, request.body.status, staffMoveOptions(caller(request).role, id, request.body.status));
       return { order: (await platform.getOrder(request.params.id))! };
     },
   );

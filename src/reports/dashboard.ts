@@ -111,7 +111,7 @@ export class DashboardReport {
     const from = `${month}-01` < windowStart ? `${month}-01` : windowStart;
     const threshold = v.integer(options.lowStockThreshold ?? 10, 'lowStockThreshold', 0, v.MAX_STOCK);
     const orderColumns = 'o.id, c.email, o.status, o.payment_status, o.total_cents, o.created_at FROM orders o JOIN customers c ON c.id = o.customer_id';
-    // One index walk per (payment state, status) on orders_payment_status_idx, merged here: an IN list would sort them all.
+    // One index walk per (payment state, status) on the (payment_status, status, created_at, id) index, merged here: an IN list would sort them all.
     const walk = (payment: PaymentStatus, status: OrderStatus) =>
       this.db.all<OrderRow>(`SELECT ${orderColumns} WHERE o.payment_status = ? AND o.status = ? ORDER BY o.created_at, o.id LIMIT ${LIST}`, [payment, status]);
     const [summary, topRows, lowRows, processing, paidPending, unpaidPending] = await Promise.all([

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrders } from '../../bench/admin-seed.js';
 import { exportCsv } from '../../src/csv/export.js';
 import type { Driver } from '../../src/db/driver.js';
-import type { EcommercePlatform } from '../../src/index.js';
+import { currency, type EcommercePlatform } from '../../src/index.js';
 import { backends, openFresh } from '../backends.js';
 import { runCli, CLI_TIMEOUT } from '../cli/run.js';
 
@@ -79,6 +79,16 @@ describe.each(backends)('CSV exports on $name', (backend) => {
     expect(() => exportCsv(platform.db, 'orders', { orders: { from: '2024-13-45' } })).toThrow(/from must be a date/);
   });
 
+  it('writes amounts in the shop currency\'s own decimals (JPY none, KWD three), never through floats', async () => {
+    const first = (csv: string) => (parse(csv, { columns: true }) as Record<string, string>[])[0]!;
+    const usd = first(await text(exportCsv(platform.db, 'orders', { orders: { status: 'pending' } })));
+    const minor = Math.round(Number(usd.total) * 100);
+    expect(first(await text(exportCsv(platform.db, 'orders', { orders: { status: 'pending' }, currency: currency('JPY') }))).total).toBe(String(minor));
+    const kwd = first(await text(exportCsv(platform.db, 'orders', { orders: { status: 'pending' }, currency: currency('KWD') }))).total;
+    expect(kwd).toBe(`${Math.trunc(minor / 1000)}.${String(minor % 1000).padStart(3, '0')}`);
+    expect(first(await text(exportCsv(platform.db, 'products', { currency: currency('JPY') }))).price).toBe('1234');
+  });
+
   it('storekeeper export orders --format csv prints the same CSV', { timeout: CLI_TIMEOUT }, async () => {
     const r = await runCli(['export', 'orders', '--format', 'csv', '--status', 'pending', '--db', url]);
     expect(r.stderr).toBe('');
@@ -86,6 +96,14 @@ describe.each(backends)('CSV exports on $name', (backend) => {
     const rows = parse(r.stdout, { columns: true }) as Record<string, string>[];
     expect(rows.length).toBe(ORDERS / 10);
     expect(rows.every((row) => row.status === 'pending')).toBe(true);
+    const refunded = await runCli(['export', 'orders', '--format', 'csv', '--payment', 'partially_refunded', '--db', url]);
+    expect(refunded.code).toBe(0);
+    const partly = parse(refunded.stdout, { columns: true }) as Record<string, string>[];
+    expect(partly.length).toBe(ORDERS / 20);
+    expect(partly.every((row) => row.payment_status === 'partially_refunded' && row.refunded === '1.00')).toBe(true);
+    const wrong = await runCli(['export', 'orders', '--format', 'csv', '--payment', 'owed', '--db', url]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('--payment must be one of');
     const bad = await runCli(['export', 'orders', '--format', 'xlsx', '--db', url]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('only csv');

@@ -20,7 +20,8 @@ export function csvPages(scope: FastifyInstance, ctx: AdminContext): void {
       <section class="card" aria-labelledby="export"><h2 id="export">Export</h2>
         <ul>${EXPORT_KINDS.map((k) => html`<li><a href="/admin/csv/${k}.csv" download>Export ${LABELS[k]} as CSV</a></li>`)}</ul>
         <p class="hint">Exports are streamed: they start at once and work for any size. The orders export takes the filters of the orders list.</p>
-      </section>`;
+      </section>
+      ${staff.role === 'admin' ? html`<p>The products export imports back after editing: <a href="/admin/import">Import products from CSV</a>.</p>` : ''}`;
     return render(ctx, request, reply, staff, { title: 'CSV', section: 'csv', body });
   });
 
@@ -30,7 +31,7 @@ export function csvPages(scope: FastifyInstance, ctx: AdminContext): void {
     const name = (request.params as { kind: string }).kind;
     const kind = name.endsWith('.csv') ? name.slice(0, -4) : name;
     if (!(EXPORT_KINDS as readonly string[]).includes(kind)) throw new NotFoundError('Export', name);
-    const stream = exportCsv(ctx.platform.db, kind as ExportKind, { orders: orderFilter((n) => param(request, n)) });
+    const stream = exportCsv(ctx.platform.db, kind as ExportKind, { orders: orderFilter((n) => param(request, n)), currency: ctx.platform.shop.currency });
     const day = new Date().toISOString().slice(0, 10);
     return reply
       .type('text/csv; charset=utf-8')
