@@ -1,7 +1,7 @@
 /**
  * npm run bench:storefront — server time of storefront pages on a 10,000-product catalogue
  * (`storekeeper seed`'s generator): product pages, category listings (with filters, sorts and a
- * second cursor page), search results and the home page, rendered by the real server
+ * second cursor page, some filtered by size: every fifth product has S/M/L variants), search results and the home page, rendered by the real server
  * (in-process requests through Fastify's inject, so the figure is the server's own time: routing,
  * session, services, template, gzip). SQLite file by default; DATABASE_URL=postgres://… adds
  * PostgreSQL. Target (issue 12): product and listing p95 ≤ 50 ms. Prints a Markdown table.
@@ -23,9 +23,28 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/**
+ * Every fifth product gets a Size option with S, M and L variants (the generator makes default
+ * variants only), so listings compute option-value facets over real option data.
+ */
+async function addSizes(platform: EcommercePlatform): Promise<void> {
+  await platform.db.transaction(async (tx) => {
+    await tx.run(`UPDATE products SET options = '[{"name":"Size","values":["S","M","L"]}]' WHERE id % 5 = 0`);
+    await tx.run(`UPDATE product_variants SET option_values = '{"Size":"M"}', title = 'M', sku = 'BENCH-' || product_id || '-M', is_default = 0 WHERE product_id % 5 = 0`);
+    for (const size of ['S', 'L']) {
+      await tx.run(
+        `INSERT INTO product_variants (product_id, sku, title, option_values, price_cents, stock, weight_grams, is_default, created_at, updated_at)
+         SELECT id, 'BENCH-' || id || '-${size}', '${size}', '{"Size":"${size}"}', NULL, id % 4, NULL, 0, created_at, created_at FROM products WHERE id % 5 = 0`,
+      );
+    }
+    await tx.run('UPDATE products SET stock = (SELECT SUM(stock) FROM product_variants WHERE product_id = products.id) WHERE id % 5 = 0');
+  });
+}
+
 async function run(label: string, target: string): Promise<string[]> {
   const platform = await EcommercePlatform.open(target);
   const seeded = await seedCatalog(platform, { products: PRODUCTS, seed: 1 });
+  await addSizes(platform);
   const app = await buildServer(platform, { logger: false });
   const times: number[] = [];
   app.addHook('onResponse', async (_request, reply) => {
@@ -42,7 +61,7 @@ async function run(label: string, target: string): Promise<string[]> {
   const kinds: Record<string, () => Promise<string>> = {
     product: async () => `/product/${pick(ids)}/x`,
     listing: async () => {
-      const url = `${categoryPath(pick(seeded.categories))}?sort=${pick(sorts)}${pick(['', '&inStock=1', '&maxPrice=100'])}`;
+      const url = `${categoryPath(pick(seeded.categories))}?sort=${pick(sorts)}${pick(['', '&inStock=1', '&maxPrice=100', '&option.Size=M', '&option.Size=S&inStock=1'])}`;
       if (pick([0, 1, 2]) !== 0) return url;
       // A second page: follow the first page's cursor.
       const first = await app.inject({ url });

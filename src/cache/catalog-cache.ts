@@ -40,15 +40,28 @@ export class CatalogCache {
    * Returns the cached value for `key` at the current catalog version, or loads it. The value is
    * deep-frozen because every caller shares it. A failed load is not cached.
    */
-  async read<T>(key: string, load: () => Promise<T>): Promise<T> {
+  async read<T>(key: string, load: (version: number) => Promise<T>): Promise<T> {
     const version = await catalogVersion(this.db);
     if (version !== this.version) {
       // Only move forward: a slow reader holding an older version must not wipe newer entries.
-      if (version < this.version) return load();
+      if (version < this.version) return load(version);
       this.lru.clear();
       this.loading.clear();
       this.version = version;
     }
+    return this.lookup(key, version, load);
+  }
+
+  /**
+   * `read` for a part of a value being loaded by `read` (the facets of a search page, shared by its
+   * sorts and pages), with the version that `read` passed to its load: it is not read again, and the
+   * entry is kept only while that version is current.
+   */
+  readWithin<T>(key: string, version: number, load: () => Promise<T>): Promise<T> {
+    return this.lookup(key, version, load);
+  }
+
+  private async lookup<T>(key: string, version: number, load: (version: number) => Promise<T>): Promise<T> {
     const hit = this.lru.get(key);
     if (hit !== undefined) {
       this.hits++;
@@ -58,7 +71,7 @@ export class CatalogCache {
     // Concurrent misses of one key share one load.
     let pending = this.loading.get(key) as Promise<T> | undefined;
     if (!pending) {
-      pending = load().then((value) => deepFreeze(value));
+      pending = load(version).then((value) => deepFreeze(value));
       this.loading.set(key, pending);
       const settle = () => {
         if (this.loading.get(key) === pending) this.loading.delete(key);

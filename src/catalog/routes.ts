@@ -42,7 +42,7 @@ export const catalogRoutes: Routes = (app, { platform }) => {
       config: { auth: 'public' },
       schema: {
         tags: ['catalog'],
-        summary: 'Browse and search products: full-text q, filters, sort, cursor pages and category facets (cached)',
+        summary: 'Browse and search products: full-text q, filters, sort, cursor pages, category and option-value facets (cached)',
         querystring: SearchQuerySchema,
         response: { 200: SearchPageSchema },
       },

@@ -52,6 +52,7 @@ function sender(renderer: ErrorRenderer | undefined) {
     // Framework errors bypass onRequest hooks: the request id header is set here too.
     reply.header('x-request-id', request.id);
     if (renderer?.(request, reply, status, error)) return reply;
+    if (renderErrorPage(request, reply, status, error)) return reply;
     const body: ErrorBody = { error };
     return reply.code(status).type('application/json; charset=utf-8').send(body);
   };
@@ -94,7 +95,7 @@ export function installErrorHandling(app: App, renderer?: ErrorRenderer): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const page = notFoundPageFor(app, request);
+    const page = notFoundPageFor(request);
     if (page) return page(request, reply);
     return send(request, reply, 404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}`);
   });
@@ -135,18 +136,72 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
 
 /** Renders a 404 as an HTML page for a path prefix (the storefront at `/`, the admin at `/admin`). */
 export type NotFoundPage = (request: FastifyRequest, reply: FastifyReply) => FastifyReply | Promise<FastifyReply>;
-const notFoundPages = new WeakMap<object, { prefix: string; render: NotFoundPage }[]>();
+/** Renders any other error as an HTML page for a path prefix; `message` is the public one of the JSON shape. */
+export type ErrorPage = (request: FastifyRequest, reply: FastifyReply, status: number, message: string) => FastifyReply | Promise<FastifyReply>;
+
+interface PrefixPages {
+  /** The full path prefix, the mount prefix included. */
+  prefix: string;
+  notFound?: NotFoundPage;
+  error?: ErrorPage;
+}
+
+// Keyed by the HTTP server, which every encapsulated instance shares: framework errors (bad
+// percent-encoding, an over-long path segment) only see the root instance.
+const prefixPages = new WeakMap<object, PrefixPages[]>();
+
+function register(app: App, prefix: string, pages: Omit<PrefixPages, 'prefix'>): void {
+  const list = prefixPages.get(app.server) ?? [];
+  const full = app.prefix + prefix;
+  const entry = list.find((p) => p.prefix === full);
+  if (entry) Object.assign(entry, pages);
+  else list.push({ prefix: full, ...pages });
+  list.sort((a, b) => b.prefix.length - a.prefix.length);
+  prefixPages.set(app.server, list);
+}
 
 /** Outside `/api/`, a GET for an unknown path under `prefix` gets that page instead of the JSON error; the longest prefix wins. */
 export function addNotFoundPage(app: App, prefix: string, render: NotFoundPage): void {
-  const list = notFoundPages.get(app) ?? [];
-  list.push({ prefix, render });
-  list.sort((a, b) => b.prefix.length - a.prefix.length);
-  notFoundPages.set(app, list);
+  register(app, prefix, { notFound: render });
 }
 
-function notFoundPageFor(app: App, request: FastifyRequest): NotFoundPage | undefined {
-  const path = request.url.split('?')[0]!.slice(app.prefix.length);
-  if (path === '/api' || path.startsWith('/api/') || (request.method !== 'GET' && request.method !== 'HEAD')) return undefined;
-  return notFoundPages.get(app)?.find((p) => path.startsWith(p.prefix))?.render;
+/**
+ * Outside `/api/`, any request under `prefix` whose error the framework or the root error handler
+ * answers (a malformed URL, a body too large, a POST to no route) gets this page with the error's
+ * status instead of the JSON shape; the longest prefix wins, and a prefix without one stays JSON.
+ */
+export function addErrorPage(app: App, prefix: string, render: ErrorPage): void {
+  register(app, prefix, { error: render });
+}
+
+/** The pages registered for this request's path, none under any `/api`. */
+function pagesFor(request: FastifyRequest): PrefixPages | undefined {
+  const path = request.url.split('?')[0]!;
+  const list = prefixPages.get(request.server.server);
+  const pages = list?.find((p) => path.startsWith(p.prefix));
+  if (!pages) return undefined;
+  const rest = path.slice(pages.prefix.replace(/\/$/, '').length);
+  // The API under any mount keeps its JSON shape.
+  return /(^|\/)api(\/|$)/.test(rest.split('/').slice(0, 2).join('/')) ? undefined : pages;
+}
+
+function notFoundPageFor(request: FastifyRequest): NotFoundPage | undefined {
+  const pages = pagesFor(request);
+  if (!pages) return undefined;
+  if (request.method === 'GET' || request.method === 'HEAD') return pages.notFound;
+  const error = pages.error;
+  return error ? (req, reply) => error(req, reply, 404, `No route for ${req.method} ${req.url.split('?')[0]}`) : undefined;
+}
+
+/** Sends the error as the prefix's HTML page when it has one; false leaves the JSON shape to the caller. */
+function renderErrorPage(request: FastifyRequest, reply: FastifyReply, status: number, error: ErrorBody['error']): boolean {
+  const render = pagesFor(request)?.error;
+  if (!render) return false;
+  Promise.resolve()
+    .then(() => render(request, reply, status, error.message))
+    .catch((err: unknown) => {
+      request.log.error({ err }, 'error page failed');
+      if (!reply.sent) void reply.code(status).type('application/json; charset=utf-8').send({ error } satisfies ErrorBody);
+    });
+  return true;
 }

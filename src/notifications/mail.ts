@@ -17,7 +17,10 @@ export interface MailSettings {
   templatesDir?: string;
   /** Where the dev mailbox writes its .eml files (MAILBOX_DIR; default `mailbox` next to the SQLite file, else ./data/mailbox). */
   mailboxDir?: string;
-  /** Links in emails: `{base}/reset-password?token=…`, `{base}/confirm-email?token=…` (SHOP_URL); without it only the code. */
+  /**
+   * Links in emails to the storefront's pages: `{base}/reset-password?token=…`, `{base}/confirm-email?token=…`
+   * (SHOP_URL, else SHOP_PUBLIC_URL, the storefront's origin); without either only the code.
+   */
   shopUrl?: string;
 }
 
@@ -50,7 +53,7 @@ export function resolveMailSettings(target: string, given: MailSettings = {}): R
     from: given.from ?? (env.MAIL_FROM || `${shopName.replace(/["\\<>]/g, '')} <shop@localhost>`),
     templatesDir: given.templatesDir ?? (env.MAIL_TEMPLATES || undefined),
     mailboxDir: given.mailboxDir ?? (env.MAILBOX_DIR || mailboxDirFor(target)),
-    shopUrl: given.shopUrl ?? (env.SHOP_URL || undefined),
+    shopUrl: given.shopUrl ?? (env.SHOP_URL || env.SHOP_PUBLIC_URL || undefined),
   };
 }
 

@@ -477,6 +477,22 @@ export class PaymentService {
     }
   }
 
+  /**
+   * Brings an order's pending payment up to its provider's state, for a buyer back from the
+   * provider's confirmation (Stripe's redirect) before the webhook arrived: the provider is asked
+   * outside any transaction, the answer recorded in one, as reconciliation does. Returns whether
+   * there was a pending payment to ask about.
+   */
+  async refreshPending(orderId: number): Promise<boolean> {
+    const p = await this.db.get<PaymentRow>("SELECT * FROM payments WHERE order_id = ? AND status = 'pending' AND provider_ref IS NOT NULL ORDER BY id DESC LIMIT 1", [
+      v.id(orderId, 'orderId'),
+    ]);
+    if (!p) return false;
+    const state = await (await this.provider(p.provider)).retrieve(p.provider_ref!);
+    this.runLater(await this.db.transaction(async (tx) => (await applyProviderState(tx, p, state, p.provider_ref, this.sink)).followUps));
+    return true;
+  }
+
   /** Checked inside the cancel transaction (the order row locked): a payment may have started since the list was read. */
   async assertStillUnpaid(tx: Executor, orderId: number): Promise<void> {
     const order = await lockOrder(tx, orderId);

@@ -30,4 +30,7 @@ export const SearchPageSchema = Type.Object({
   facets: Type.Array(Type.Object({ category: Type.String(), count: Type.Integer() }), {
     description: 'Matching products per category, computed without the category filter',
   }),
+  optionFacets: Type.Array(Type.Object({ name: Type.String(), value: Type.String(), count: Type.Integer() }), {
+    description: 'Matching products per option value (Size = M), each option computed without its own option filter; by option name, most products first',
+  }),
 });

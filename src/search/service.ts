@@ -36,15 +36,29 @@ export interface Facet {
   count: number;
 }
 
+/** Products per value of one product option ("Size" = "M"). */
+export interface OptionFacet {
+  name: string;
+  value: string;
+  count: number;
+}
+
 export interface SearchResult {
   items: Product[];
   nextCursor: string | null;
   /** Products per category for this search without its category filter, so shoppers can switch. */
   facets: Facet[];
+  /**
+   * Products per option value (a product counts once per value any of its variants has), with
+   * every filter except the option filter of that same name, so a shopper can switch Size while
+   * Colour stays applied; by option name, then most products first.
+   */
+  optionFacets: OptionFacet[];
 }
 
 export const MAX_SEARCH_LIMIT = 100;
 const MAX_FACETS = 100;
+const MAX_OPTION_FACETS = 200;
 const FIELDS = ['q', 'category', 'minPrice', 'maxPrice', 'inStock', 'minRating', 'sort', 'limit', 'cursor', 'options'] as const;
 
 /** A validated query in canonical form; equal searches have equal JSON (the cache key). */
@@ -222,16 +236,21 @@ export class SearchService {
   async search(query: SearchQuery = {}): Promise<SearchResult> {
     const plan = planSearch(query, this.db.dialect, this.currency);
     if (!this.cache) return this.run(plan);
-    return this.cache.read(`search:${JSON.stringify(plan)}`, () => this.run(plan));
+    return this.cache.read(`search:${JSON.stringify(plan)}`, (version) => this.run(plan, version));
   }
 
-  private async run(plan: Plan): Promise<SearchResult> {
+  /** One page of results; `version` is the catalog version the cache read for it, if cached. */
+  private async run(plan: Plan, version?: number): Promise<SearchResult> {
     if (plan.sku !== null) {
       const hit = await this.db.get<{ product_id: number }>('SELECT product_id FROM product_variants WHERE sku = ?', [plan.sku]);
       if (hit) plan = { ...plan, productId: hit.product_id, sort: 'catalog', terms: [] };
     }
-    const [page, facets] = await Promise.all([this.page(plan), this.facets(plan)]);
-    return { ...page, facets };
+    // Facets do not depend on the sort or the page: one entry serves every sort and cursor of a filter.
+    const facetPlan = { ...plan, sort: null, limit: null, after: null };
+    const facets =
+      this.cache && version !== undefined ? this.cache.readWithin(`facets:${JSON.stringify(facetPlan)}`, version, () => this.facets(plan)) : this.facets(plan);
+    const [page, counts] = await Promise.all([this.page(plan), facets]);
+    return { ...page, ...counts };
   }
 
   /**
@@ -262,14 +281,49 @@ export class SearchService {
     };
   }
 
-  private async facets(plan: Plan): Promise<Facet[]> {
-    const { from, where, params } = source(plan, this.db.dialect, false, true);
-    where.push('products.category IS NOT NULL');
-    const rows = await this.db.all<{ category: string; n: number }>(
-      `SELECT products.category AS category, COUNT(*) AS n FROM ${from} ${whereSql(where)}
-       GROUP BY products.category ORDER BY n DESC, category LIMIT ${MAX_FACETS}`,
-      params,
+  /**
+   * Category and option-value facets in one statement (UNION ALL): categories without the
+   * category filter; option values of unfiltered options with every filter; each filtered option's
+   * values with every filter but its own.
+   */
+  private async facets(plan: Plan): Promise<{ facets: Facet[]; optionFacets: OptionFacet[] }> {
+    const dialect = this.db.dialect;
+    const branches: string[] = [];
+    const params: unknown[] = [];
+    const category = source(plan, dialect, false, true);
+    category.where.push('products.category IS NOT NULL');
+    branches.push(
+      `SELECT * FROM (SELECT 'c' AS kind, products.category AS name, NULL AS value, COUNT(*) AS n FROM ${category.from} ${whereSql(category.where)}
+       GROUP BY products.category ORDER BY n DESC, products.category LIMIT ${MAX_FACETS}) c`,
     );
-    return rows.map((r) => ({ category: r.category, count: Number(r.n) }));
+    params.push(...category.params);
+    const filtered = plan.options.map(([name]) => name);
+    const jsonValue = dialect === 'sqlite' ? 'json_extract(pv.option_values, ?)' : '(pv.option_values::jsonb ->> ?)';
+    const jsonPath = (name: string) => (dialect === 'sqlite' ? `$."${name}"` : name);
+    /** Values of option keys matching `keyCondition`, on variants that carry the `others` filters themselves. */
+    const optionBranch = (others: [string, string][], keyCondition: string, keyParams: unknown[], alias: string) => {
+      const src = source({ ...plan, options: [] }, dialect, true, true);
+      const each = dialect === 'sqlite' ? 'JOIN json_each(pv.option_values) j' : 'CROSS JOIN LATERAL jsonb_each_text(pv.option_values::jsonb) j';
+      // Default variants of products without options carry '{}': skipped before any JSON is read.
+      src.where.push(`pv.option_values <> '{}'`, ...others.map(() => `${jsonValue} = ?`), keyCondition);
+      branches.push(
+        `SELECT * FROM (SELECT 'o' AS kind, j.key AS name, j.value AS value, COUNT(DISTINCT pv.product_id) AS n
+         FROM ${src.from} JOIN product_variants pv ON pv.product_id = ${src.id} ${each} ${whereSql(src.where)}
+         GROUP BY j.key, j.value ORDER BY j.key, n DESC, j.value LIMIT ${MAX_OPTION_FACETS}) ${alias}`,
+      );
+      params.push(...src.params, ...others.flatMap(([name, value]) => [jsonPath(name), value]), ...keyParams);
+    };
+    optionBranch(plan.options, filtered.length === 0 ? '1 = 1' : `j.key NOT IN (${filtered.map(() => '?').join(', ')})`, filtered, 'o');
+    plan.options.forEach(([name], i) => optionBranch(plan.options.filter(([n]) => n !== name), 'j.key = ?', [name], `o${i}`));
+    const rows = await this.db.all<{ kind: string; name: string; value: string | null; n: number }>(branches.join('\nUNION ALL\n'), params);
+    const facets: Facet[] = [];
+    const optionFacets: OptionFacet[] = [];
+    for (const r of rows) {
+      if (r.kind === 'c') facets.push({ category: r.name, count: Number(r.n) });
+      else optionFacets.push({ name: r.name, value: String(r.value), count: Number(r.n) });
+    }
+    facets.sort((a, b) => b.count - a.count || (a.category < b.category ? -1 : a.category > b.category ? 1 : 0));
+    optionFacets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    return { facets, optionFacets };
   }
 }

@@ -13,11 +13,12 @@ export function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?![/\\])[\w\-./?=&%~+]*$/.test(next) ? next : '/account';
 }
 
-export function signInPage(ctx: PageContext, next: string, email = '', errors: string[] = []): SafeHtml {
+export function signInPage(ctx: PageContext, next: string, email = '', errors: string[] = [], message: string | null = null): SafeHtml {
   return layout(ctx, {
     title: t.signIn,
     canonical: '/signin',
     body: html`<h1>${t.signIn}</h1>
+${notice(message)}
 ${formErrors(errors)}
 <form method="post" action="/signin" class="stack narrow">
 ${csrfInput(ctx.csrf)}
@@ -26,6 +27,7 @@ ${csrfInput(ctx.csrf)}
 <label for="password">${t.password}</label><input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit" class="primary">${t.signIn}</button>
 </form>
+<p><a href="/forgot-password">${t.forgotPassword}</a></p>
 <p>${t.noAccount} <a href="/register?next=${encodeURIComponent(next)}">${t.createAccount}</a></p>`,
   });
 }
@@ -73,7 +75,7 @@ ${csrfInput(ctx.csrf)}
   });
 }
 
-export function ordersPage(ctx: PageContext, orders: Order[]): SafeHtml {
+export function ordersPage(ctx: PageContext, orders: Array<Order & { paymentStatus?: string }>): SafeHtml {
   return layout(ctx, {
     title: t.orders,
     noindex: true,
@@ -83,13 +85,14 @@ ${
   orders.length === 0
     ? html`<p>${t.noOrders}</p>`
     : html`<table class="lines"><caption class="visually-hidden">${t.orders}</caption>
-<thead><tr><th scope="col">${t.order}</th><th scope="col">${t.placed}</th><th scope="col">${t.status}</th><th scope="col">${t.total}</th></tr></thead>
-<tbody>${orders.map((o) => html`<tr><th scope="row"><a href="/account/orders/${o.id}">${t.orderNumber(o.id)}</a></th><td data-label="${t.placed}">${date(o.createdAt)}</td><td data-label="${t.status}">${t.statusNames[o.status] ?? o.status}</td><td data-label="${t.total}">${money(o.totalCents, o.currency)}</td></tr>`)}</tbody></table>`
+<thead><tr><th scope="col">${t.order}</th><th scope="col">${t.placed}</th><th scope="col">${t.status}</th><th scope="col">${t.payment}</th><th scope="col">${t.total}</th></tr></thead>
+<tbody>${orders.map((o) => html`<tr><th scope="row"><a href="/account/orders/${o.id}">${t.orderNumber(o.id)}</a></th><td data-label="${t.placed}">${date(o.createdAt)}</td><td data-label="${t.status}">${t.statusNames[o.status] ?? o.status}</td><td data-label="${t.payment}">${t.paymentState(o.paymentStatus ?? 'unpaid')}</td><td data-label="${t.total}">${money(o.totalCents, o.currency)}</td></tr>`)}</tbody></table>`
 }`,
   });
 }
 
-export function orderPage(ctx: PageContext, order: Order, cancelled = false): SafeHtml {
+export function orderPage(ctx: PageContext, order: Order & { paymentStatus?: string }, cancelled = false): SafeHtml {
+  const payment = order.paymentStatus ?? 'unpaid';
   return layout(ctx, {
     title: t.orderNumber(order.id),
     noindex: true,
@@ -97,6 +100,8 @@ export function orderPage(ctx: PageContext, order: Order, cancelled = false): Sa
 ${accountNav('orders')}
 ${notice(cancelled ? t.orderCancelled : null)}
 <p>${t.status}: <strong>${t.statusNames[order.status] ?? order.status}</strong></p>
+<p>${t.payment}: <strong>${t.paymentState(payment)}</strong></p>
+${order.status === 'pending' && (payment === 'unpaid' || payment === 'voided') ? html`<p><a class="button primary" href="/checkout/pay/${order.id}">${t.payNow}</a></p>` : null}
 <h2>${t.timeline}</h2>
 <ol class="timeline">${order.statusHistory.map((s) => html`<li><span>${t.statusNames[s.status] ?? s.status}</span> <time datetime="${s.at}">${dateTime(s.at)}</time></li>`)}</ol>
 <h2>${t.whatYouOrdered}</h2>

@@ -9,6 +9,7 @@ import { cartOwnerOf, pageContext, setCartCookie, type Storefront } from './cont
 import { productPath } from './format.js';
 import { page, sendError } from './handler.js';
 import { productPage } from './product-page.js';
+import { t } from './strings.js';
 
 const PUBLIC = { config: { auth: 'public' as const }, schema: { hide: true } };
 
@@ -47,7 +48,14 @@ export function accountRoutes(scope: FastifyInstance, shop: Storefront): void {
     return session;
   }
 
-  scope.get('/signin', PUBLIC, page(shop, async (ctx, request) => signInPage(ctx, safeNext((request.query as Record<string, unknown>).next))));
+  scope.get(
+    '/signin',
+    PUBLIC,
+    page(shop, async (ctx, request) => {
+      const query = request.query as Record<string, unknown>;
+      return signInPage(ctx, safeNext(query.next), '', [], query.reset === '1' ? t.passwordChanged : null);
+    }),
+  );
   scope.get('/register', PUBLIC, page(shop, async (ctx, request) => registerPage(ctx, safeNext((request.query as Record<string, unknown>).next))));
 
   scope.post('/signin', PUBLIC, async (request, reply) => {
@@ -130,7 +138,7 @@ export function accountRoutes(scope: FastifyInstance, shop: Storefront): void {
     page(shop, async (ctx, _request, reply) => {
       const redirect = requireSession(ctx.session, reply, '/account/orders');
       if (redirect) return redirect;
-      return ordersPage(ctx, await platform.orders.forCustomer(ctx.session!.customerId, { limit: 100 }));
+      return ordersPage(ctx, await platform.payments.withPayments(await platform.orders.forCustomer(ctx.session!.customerId, { limit: 100 })));
     }),
   );
 

@@ -8,7 +8,7 @@ import type { WebSession } from '../web/session.js';
 import { messagesOf } from './account-routes.js';
 import { addressFromForm, addressValues } from './address-routes.js';
 import { cartPage, lineName } from './cart-pages.js';
-import { confirmationPage, checkoutPage, paymentPage, type CheckoutView } from './checkout-pages.js';
+import { confirmationPage, checkoutPage, paymentPage, STRIPE_CSP, stripePaymentPage, type CheckoutView } from './checkout-pages.js';
 import { cartOwnerOf, pageContext, setCartCookie, type Storefront } from './context.js';
 import { productPath } from './format.js';
 import { page, sendError } from './handler.js';
@@ -171,19 +171,32 @@ export function cartRoutes(scope: FastifyInstance, shop: Storefront): void {
     // The order is committed; the payment runs after it, outside any transaction (docs/PAYMENTS.md).
     const query = result.accessToken ? `?token=${encodeURIComponent(result.accessToken)}` : '';
     const failure = await payFromForm(result.orderId, form);
+    if (failure === 'confirm') return redirectAfterPost(reply, `/checkout/pay/${result.orderId}${query}`);
     if (failure) return redirectAfterPost(reply, `/checkout/pay/${result.orderId}${query}${query ? '&' : '?'}failed=${failure}`);
     return redirectAfterPost(reply, `/checkout/thanks/${result.orderId}${query}`);
   });
 
-  /** Pays with the test provider's card from the form; the kind of failure, or null when it went through (or is pending). */
-  async function payFromForm(orderId: number, form: FormBody): Promise<'declined' | 'unavailable' | null> {
+  /**
+   * Pays with the test provider's card from the form, or (Stripe configured) creates the
+   * PaymentIntent the browser confirms: 'confirm'. The kind of failure, or null when it went
+   * through (or is pending).
+   */
+  async function payFromForm(orderId: number, form: FormBody): Promise<'declined' | 'unavailable' | 'confirm' | null> {
+    const stripe = shop.config.stripePublishableKey !== null;
     try {
-      await platform.payOrder(orderId, { provider: 'test', card: field(form, 'card').replace(/[\s-]/g, '') || 'none' });
-      return null;
+      const payment = await platform.payOrder(orderId, stripe ? { provider: 'stripe' } : { provider: 'test', card: field(form, 'card').replace(/[\s-]/g, '') || 'none' });
+      return stripe && payment.status !== 'captured' && payment.status !== 'authorized' ? 'confirm' : null;
     } catch (e) {
       if (!isStorekeeperError(e)) throw e;
       // Already paid (a reload, a second tab): nothing more to do.
       if (e.code === 'conflict' && /already (paid|authorized)/.test(e.message)) return null;
+      // A PaymentIntent already waits for the browser to confirm it.
+      if (stripe && e.code === 'conflict' && /in progress/.test(e.message)) return 'confirm';
+      if (stripe && e.code === 'validation_failed') {
+        // Misconfigured (no STRIPE_SECRET_KEY): the order stays payable; the owner sees the log.
+        scope.log.error({ err: e }, 'storefront: STRIPE_PUBLISHABLE_KEY is set but the stripe provider is not available');
+        return 'unavailable';
+      }
       return e.code === 'payment_provider_unavailable' ? 'unavailable' : 'declined';
     }
   }
@@ -203,6 +216,7 @@ export function cartRoutes(scope: FastifyInstance, shop: Storefront): void {
     const token = (request.query as Record<string, unknown>).token;
     return `/checkout/pay/${orderId}${typeof token === 'string' && token ? `?token=${encodeURIComponent(token)}` : ''}`;
   };
+  const paidOrPaying = (state: string | undefined) => state !== undefined && state !== 'unpaid' && state !== 'voided';
 
   scope.get(
     '/checkout/pay/:id',
@@ -210,9 +224,22 @@ export function cartRoutes(scope: FastifyInstance, shop: Storefront): void {
     page(shop, async (ctx, request, reply) => {
       const order = await payableOrder(request, ctx.session);
       if (!order) return sendError(shop, request, reply, 404);
+      const action = payAction(order.id, request);
+      if (paidOrPaying(order.paymentStatus)) return reply.code(303).header('location', action.replace('/checkout/pay/', '/checkout/thanks/')).send();
       const failed = (request.query as Record<string, unknown>).failed;
       const errors = failed === 'declined' ? [t.paymentFailed] : failed === 'unavailable' ? [t.paymentUnavailable] : [];
-      return paymentPage(ctx, order, payAction(order.id, request), errors);
+      const publishableKey = shop.config.stripePublishableKey;
+      if (publishableKey === null) return paymentPage(ctx, order, action, errors);
+      const pending = [...order.payments].reverse().find((p) => p.provider === 'stripe' && p.clientSecret !== undefined);
+      const page = stripePaymentPage(ctx, order, {
+        publishableKey,
+        clientSecret: pending?.clientSecret ?? null,
+        returnUrl: ctx.absolute(action.replace('/checkout/pay/', '/checkout/thanks/')),
+        action,
+        errors,
+      });
+      // Stripe's origins are allowed on this page only, and only when it loads Stripe.js.
+      return sendPage(request, reply, page, pending ? STRIPE_CSP : {});
     }),
   );
 
@@ -223,6 +250,7 @@ export function cartRoutes(scope: FastifyInstance, shop: Storefront): void {
     if (!order) return sendError(shop, request, reply, 404);
     const action = payAction(order.id, request);
     const failure = await payFromForm(order.id, formOf(request.body));
+    if (failure === 'confirm') return redirectAfterPost(reply, action);
     if (failure) return redirectAfterPost(reply, `${action}${action.includes('?') ? '&' : '?'}failed=${failure}`);
     return redirectAfterPost(reply, action.replace('/checkout/pay/', '/checkout/thanks/'));
   });
@@ -231,16 +259,26 @@ export function cartRoutes(scope: FastifyInstance, shop: Storefront): void {
     '/checkout/thanks/:id',
     PUBLIC,
     page(shop, async (ctx, request, reply) => {
-      const id = (request.params as { id: string }).id;
-      const token = (request.query as Record<string, unknown>).token;
-      const orderId = /^\d{1,15}$/.test(id) ? Number(id) : 0;
-      if (orderId > 0 && typeof token === 'string' && token !== '') {
-        const order = await platform.getGuestOrder(orderId, token);
-        return order ? confirmationPage(ctx, order, token) : sendError(shop, request, reply, 404);
+      const query = request.query as Record<string, unknown>;
+      const order = await payableOrder(request, ctx.session);
+      if (!order) return sendError(shop, request, reply, 404);
+      const guestToken = typeof query.token === 'string' && query.token !== '' ? query.token : null;
+      const options = { payHref: payAction(order.id, request), failed: query.redirect_status === 'failed' };
+      // Back from Stripe's redirect before its webhook: ask Stripe (outside any transaction) and
+      // show what our ledger then says.
+      const intent = query.payment_intent;
+      if (typeof intent === 'string' && !paidOrPaying(order.paymentStatus) && order.payments.some((p) => p.providerRef === intent)) {
+        try {
+          if (await platform.payments.refreshPending(order.id)) {
+            const fresh = guestToken ? await platform.getGuestOrder(order.id, guestToken) : await platform.getOrder(order.id);
+            if (fresh) return confirmationPage(ctx, fresh, guestToken, options);
+          }
+        } catch (e) {
+          // Stripe did not answer: the page shows the ledger as it is; the webhook settles it.
+          request.log.warn({ err: e }, 'storefront: could not refresh the payment from its provider');
+        }
       }
-      const order = ctx.session && orderId > 0 ? await platform.getOrder(orderId) : null;
-      if (!order || order.customerId !== ctx.session?.customerId) return sendError(shop, request, reply, 404);
-      return confirmationPage(ctx, order);
+      return confirmationPage(ctx, order, guestToken, options);
     }),
   );
 }

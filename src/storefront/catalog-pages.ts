@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { ValidationError } from '../errors.js';
-import { SEARCH_SORTS, type SearchQuery, type SearchResult, type SearchSort } from '../search/service.js';
+import { SEARCH_SORTS, type OptionFacet, type SearchQuery, type SearchResult, type SearchSort } from '../search/service.js';
 import { html, type SafeHtml } from '../web/html.js';
 import { productGrid } from './components.js';
 import type { PageContext } from './context.js';
@@ -43,6 +43,8 @@ export interface ListingParams {
   minRating: string;
   sort: string;
   cursor: string;
+  /** `option.Size=M` filters (the API's), at most 3, sorted by name. */
+  options: [string, string][];
 }
 
 function text(query: Record<string, unknown>, name: string, max = 200): string {
@@ -62,7 +64,21 @@ export function listingParams(request: FastifyRequest, category?: string): Listi
     minRating: text(query, 'minRating', 3),
     sort: text(query, 'sort', 20),
     cursor: text(query, 'cursor', 400),
+    options: optionParams(query),
   };
+}
+
+/** `option.<Name>=<value>` query parameters; more than 3 or empty ones are a 400 like the API's. */
+function optionParams(query: Record<string, unknown>): [string, string][] {
+  const options: [string, string][] = [];
+  for (const key of Object.keys(query)) {
+    if (!key.startsWith('option.')) continue;
+    const value = text(query, key, 51);
+    if (value === '') continue;
+    options.push([key.slice('option.'.length, 'option.'.length + 51), value]);
+  }
+  if (options.length > 3) throw new ValidationError('at most 3 option filters', [{ path: 'options', message: 'at most 3' }]);
+  return options.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
 function priceField(value: string, name: string): number | undefined {
@@ -91,6 +107,7 @@ export function toSearchQuery(p: ListingParams): SearchQuery {
     minRating: rating,
     sort: (p.sort || undefined) as SearchSort | undefined,
     cursor: p.cursor || undefined,
+    options: p.options.length > 0 ? Object.fromEntries(p.options) : undefined,
     limit: PAGE_SIZE,
   };
 }
@@ -106,6 +123,7 @@ export function listingHref(base: string, p: ListingParams, change: Partial<List
   if (next.inStock) qs.set('inStock', '1');
   if (next.minRating) qs.set('minRating', next.minRating);
   if (next.sort) qs.set('sort', next.sort);
+  for (const [name, value] of next.options) qs.set(`option.${name}`, value);
   if (next.cursor) qs.set('cursor', next.cursor);
   const s = qs.toString();
   return s ? `${base}?${s}` : base;
@@ -123,6 +141,33 @@ ${p.cursor ? html`<a href="${listingHref(base, p, {}, !inCategory)}">${t.firstPa
 ${more ? html`<a rel="next" href="${listingHref(base, p, { cursor: result.nextCursor! }, !inCategory)}">${t.nextPage}</a>` : null}
 </nav>
 </section>`;
+}
+
+// Clothing sizes in their natural order; other values sort as numbers when they are, else as text.
+const SIZE_ORDER = ['xxs', 'xs', 's', 'm', 'l', 'xl', 'xxl', '2xl', 'xxxl', '3xl', '4xl'];
+const naturally = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
+function byValue(a: OptionFacet, b: OptionFacet): number {
+  const [x, y] = [SIZE_ORDER.indexOf(a.value.toLowerCase()), SIZE_ORDER.indexOf(b.value.toLowerCase())];
+  if (x >= 0 && y >= 0) return x - y;
+  return naturally.compare(a.value, b.value);
+}
+
+/** One list of links per option (Size: S (3), M (12) …), each keeping every other filter; "Any" clears it. */
+function optionFacetLists(p: ListingParams, facets: readonly OptionFacet[], base: string, inCategory: boolean): SafeHtml[] {
+  const byName = new Map<string, OptionFacet[]>();
+  for (const f of facets) byName.set(f.name, [...(byName.get(f.name) ?? []), f]);
+  return [...byName].map(([name, values]) => {
+    const chosen = p.options.find(([n]) => n === name)?.[1];
+    const others = p.options.filter(([n]) => n !== name);
+    const href = (value: string | null) =>
+      listingHref(base, p, { options: value === null ? others : [...others, [name, value] as [string, string]].sort((a, b) => (a[0] < b[0] ? -1 : 1)) }, !inCategory);
+    return html`<h3>${name}</h3>
+<ul class="facet-list option-facets">
+${chosen !== undefined ? html`<li><a href="${href(null)}">${t.anyOption(name)}</a></li>` : null}
+${[...values].sort(byValue).map((f) => html`<li><a href="${href(f.value)}"${f.value === chosen ? html` aria-current="true"` : null}>${f.value} <span class="muted">(${f.count})</span></a></li>`)}
+</ul>`;
+  });
 }
 
 export async function listingPage(ctx: PageContext, p: ListingParams, inCategory: boolean): Promise<{ page: SafeHtml; results: SafeHtml }> {
@@ -153,9 +198,11 @@ ${p.category && !inCategory ? html`<li><a href="${listingHref('/search', p, { ca
 ${inCategory ? html`<li><a href="${listingHref('/search', { ...p, category: '' })}">${t.anyCategory}</a></li>` : null}
 ${facetLinks}
 </ul>
+${optionFacetLists(p, result.optionFacets, base, inCategory)}
 <form method="get" action="${base}" class="filters" data-live-filters>
 ${p.q ? html`<input type="hidden" name="q" value="${p.q}">` : null}
 ${p.category && !inCategory ? html`<input type="hidden" name="category" value="${p.category}">` : null}
+${p.options.map(([name, value]) => html`<input type="hidden" name="option.${name}" value="${value}">`)}
 <fieldset><legend>${t.price}</legend>
 <label for="minPrice">${t.minPrice}</label><input id="minPrice" name="minPrice" inputmode="decimal" value="${p.minPrice}" size="6">
 <label for="maxPrice">${t.maxPrice}</label><input id="maxPrice" name="maxPrice" inputmode="decimal" value="${p.maxPrice}" size="6">

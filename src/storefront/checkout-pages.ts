@@ -61,7 +61,7 @@ ${methods.map(
 </fieldset>`
     : null
 }
-${cardFieldset()}
+${ctx.shop.config.stripePublishableKey ? html`<fieldset><legend>${t.payment}</legend><p>${t.stripeNextStep}</p></fieldset>` : cardFieldset()}
 <button type="submit" class="primary"${problems.length ? html` disabled` : null}>${t.placeOrder}</button>
 </form>
 <section aria-labelledby="summary-title" class="panel">
@@ -101,6 +101,62 @@ ${orderLines(order)}
   });
 }
 
+/** Stripe's origins, allowed by the CSP of the Stripe payment page only (Stripe's documented list for Stripe.js and Elements). */
+export const STRIPE_CSP = {
+  scriptSources: ['https://js.stripe.com', 'https://*.js.stripe.com'],
+  frameSources: ['https://js.stripe.com', 'https://*.js.stripe.com', 'https://hooks.stripe.com'],
+  connectSources: ['https://api.stripe.com'],
+} as const;
+export const STRIPE_JS = 'https://js.stripe.com/v3';
+
+export interface StripePayView {
+  publishableKey: string;
+  /** The pending PaymentIntent's client secret; null when there is none yet (the button creates one). */
+  clientSecret: string | null;
+  /** Absolute URL Stripe sends the buyer back to after a redirect-based confirmation. */
+  returnUrl: string;
+  action: string;
+  errors: string[];
+}
+
+/**
+ * The Payment Element page: Stripe.js and our small module mount the element into the form and
+ * confirm the PaymentIntent in the browser. Without JavaScript the form stays hidden and the page
+ * says so; the order stays placed and payable.
+ */
+export function stripePaymentPage(ctx: PageContext, order: Order, view: StripePayView): SafeHtml {
+  return layout(ctx, {
+    title: t.payForOrder(order.id),
+    noindex: true,
+    externalScripts: view.clientSecret ? [STRIPE_JS] : [],
+    scripts: view.clientSecret ? ['stripe-pay.js'] : [],
+    body: html`<h1>${t.payForOrder(order.id)}</h1>
+${formErrors(view.errors)}
+<div class="checkout">
+${
+  view.clientSecret
+    ? html`<div class="stack">
+<p id="stripe-status" class="notice" role="status" data-loading="${t.stripeLoading}" data-unavailable="${t.paymentUnavailable}">${t.stripeNeedsJs}</p>
+<form method="post" action="${view.action}" class="stack" id="stripe-form" hidden data-stripe-key="${view.publishableKey}" data-client-secret="${view.clientSecret}" data-return-url="${view.returnUrl}">
+<fieldset><legend>${t.payment}</legend><div id="payment-element"></div></fieldset>
+<p id="stripe-message" class="error-text" role="alert"></p>
+<button type="submit" class="primary">${t.payNow}</button>
+</form>
+</div>`
+    : html`<form method="post" action="${view.action}" class="stack">
+${csrfInput(ctx.csrf)}
+<p>${t.stripeNextStep}</p>
+<button type="submit" class="primary">${t.stripeStart}</button>
+</form>`
+}
+<section aria-labelledby="summary-title" class="panel">
+<h2 id="summary-title">${t.orderSummary}</h2>
+${orderLines(order)}
+</section>
+</div>`,
+  });
+}
+
 export function orderLines(order: Order): SafeHtml {
   const c = order.currency;
   return html`<table class="lines">
@@ -118,15 +174,22 @@ ${order.taxCents > 0 ? html`<dt>${t.tax}</dt><dd>${money(order.taxCents, c)}</dd
 ${order.shippingAddress ? html`<h3>${t.shipTo}</h3><address>${formatAddress(order.shippingAddress)}</address>` : null}`;
 }
 
-export function confirmationPage(ctx: PageContext, order: Order & { paymentStatus?: string }, guestToken: string | null = null): SafeHtml {
+export function confirmationPage(
+  ctx: PageContext,
+  order: Order & { paymentStatus?: string },
+  guestToken: string | null = null,
+  options: { payHref?: string; failed?: boolean } = {},
+): SafeHtml {
   const state = order.paymentStatus ?? 'unpaid';
+  const payable = (state === 'unpaid' || state === 'voided') && order.status === 'pending' && options.payHref !== undefined;
   return layout(ctx, {
     title: t.orderNumber(order.id),
     noindex: true,
     body: html`<h1>${t.thankYou(order.id)}</h1>
 <p>${order.email}</p>
 <p><strong>${t.payment}:</strong> ${t.paymentState(state)}</p>
-${state === 'unpaid' ? html`<p class="muted">${t.paymentPending}</p>` : null}
+${options.failed && payable ? formErrors([t.paymentFailed]) : state === 'unpaid' ? html`<p class="muted">${t.paymentPending}</p>` : null}
+${payable ? html`<p><a class="button primary" href="${options.payHref}">${t.payNow}</a></p>` : null}
 <h2>${t.whatYouOrdered}</h2>
 ${orderLines(order)}
 <p>${guestToken === null ? html`<a href="/account/orders/${order.id}">${t.orderNumber(order.id)}</a> · ` : null}<a href="/search">${t.continueShopping}</a></p>`,

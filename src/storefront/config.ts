@@ -11,6 +11,12 @@ export interface ShopConfig {
   accentColor: string;
   /** Origin used for canonical URLs and the sitemap (e.g. https://shop.example); default: the request's. */
   publicUrl: string | null;
+  /**
+   * STRIPE_PUBLISHABLE_KEY (`pk_live_…`/`pk_test_…`): when set, checkout pays with Stripe's Payment
+   * Element (the server side needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, docs/PAYMENTS.md);
+   * otherwise with the test provider's card field.
+   */
+  stripePublishableKey: string | null;
 }
 
 // A colour reaches a CSS file, so only plain colour syntax is accepted (no `;`, `}` or url()).
@@ -31,6 +37,7 @@ export function shopConfigFromEnv(env: NodeJS.ProcessEnv = process.env, override
     brandTextColor: color(env.SHOP_BRAND_TEXT_COLOR, '#ffffff'),
     accentColor: color(env.SHOP_ACCENT_COLOR, '#a63d00'),
     publicUrl,
+    stripePublishableKey: env.STRIPE_PUBLISHABLE_KEY && /^pk_(test|live)_[A-Za-z0-9]{1,200}$/.test(env.STRIPE_PUBLISHABLE_KEY.trim()) ? env.STRIPE_PUBLISHABLE_KEY.trim() : null,
     ...overrides,
   };
 }

@@ -12,6 +12,8 @@ export interface PageSpec {
   noindex?: boolean;
   /** Enhancement scripts by asset name (ES modules, deferred by nature). */
   scripts?: readonly string[];
+  /** Third-party scripts by absolute URL (Stripe.js), loaded before ours; the page's CSP must allow them. */
+  externalScripts?: readonly string[];
   jsonLd?: unknown;
   body: HtmlValue;
 }
@@ -34,6 +36,7 @@ ${page.noindex ? html`<meta name="robots" content="noindex">` : null}
 <link rel="icon" href="${assets.url('icon.svg')}" type="image/svg+xml">
 <link rel="stylesheet" href="${assets.url('shop.css')}">
 <link rel="stylesheet" href="${assets.url('theme.css')}">
+${(page.externalScripts ?? []).map((src) => html`<script src="${src}"></script>`)}
 ${(page.scripts ?? []).map((name) => html`<script type="module" src="${assets.url(name)}"></script>`)}
 ${page.jsonLd === undefined ? null : html`<script type="application/ld+json">${jsonForScript(page.jsonLd)}</script>`}
 </head>

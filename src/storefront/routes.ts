@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { isStorekeeperError, ERROR_STATUS } from '../errors.js';
-import { addNotFoundPage } from '../http/errors.js';
+import { addErrorPage, addNotFoundPage, classify } from '../http/errors.js';
 import type { Routes } from '../http/types.js';
 import { AssetRegistry, PUBLIC_DIR } from '../web/assets.js';
 import { acceptForms } from '../web/form.js';
@@ -17,6 +16,7 @@ import type { Storefront } from './context.js';
 import { page, sendError, type PageHandler } from './handler.js';
 import { productPath } from './format.js';
 import { productPage } from './product-page.js';
+import { recoveryRoutes } from './recovery-routes.js';
 import { robotsTxt, sitemapXml } from './seo.js';
 
 export const SHOP_COOKIE = { name: 'sk_shop', path: '/', sameSite: 'Lax' } as const;
@@ -38,14 +38,15 @@ export function storefrontRoutesWith(config: ShopConfig): Routes {
     const assets = storefrontAssets(config, mount);
     const shop: Storefront = { platform, auth, sessions: new WebSessions(auth, SHOP_COOKIE), assets, config };
     addNotFoundPage(app, '/', (request, reply) => sendError(shop, request, reply, 404));
+    addErrorPage(app, '/', (request, reply, status, message) => sendError(shop, request, reply, status, status >= 500 ? undefined : message));
     app.register(async (scope: FastifyInstance) => {
       acceptForms(scope);
       assets.serve(scope);
       scope.setErrorHandler(async (err: Error & { statusCode?: number }, request, reply) => {
-        if (isStorekeeperError(err)) return sendError(shop, request, reply, ERROR_STATUS[err.code], err.message);
-        const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-        if (status === 500) request.log.error({ err }, 'storefront page failed');
-        return sendError(shop, request, reply, status, status === 500 ? undefined : err.message);
+        // The same statuses and public messages as the API's JSON errors, as a page.
+        const known = classify(err);
+        if (!known) request.log.error({ err }, 'storefront page failed');
+        return sendError(shop, request, reply, known?.status ?? 500, known?.message);
       });
       const get = (url: string, handler: PageHandler) => scope.get(url, { config: { auth: 'public' }, schema: { hide: true } }, page(shop, handler));
 
@@ -90,6 +91,7 @@ export function storefrontRoutesWith(config: ShopConfig): Routes {
       cartRoutes(scope, shop);
       accountRoutes(scope, shop);
       addressRoutes(scope, shop);
+      recoveryRoutes(scope, shop);
     });
   };
 }

@@ -120,4 +120,32 @@ describe.each(backends)('framework errors on $name', (backend) => {
     }
     expect(await tableCounts(s.platform)).toEqual(before);
   });
+  it('on a shop path the same framework errors are the shop\'s HTML error page with the right status; the API keeps JSON', async () => {
+    const before = await tableCounts(s.platform);
+    const page = async (method: string, path: string, init: RequestInit = {}) => {
+      const res = await fetch(s.url + path, { method, ...init });
+      const body = await res.text();
+      expect(res.headers.get('content-type'), `${method} ${path}`).toMatch(/^text\/html/);
+      expect(res.headers.get('content-security-policy'), path).toContain("script-src 'self'");
+      expect(res.headers.get('x-request-id'), path).toMatch(/^[\w.:-]+$/);
+      expect(body, path).toMatch(/<h1>[^<]+<\/h1>/);
+      expect(body, path).toContain('Back to the shop');
+      return { status: res.status, body };
+    };
+    expect((await page('GET', '/product/%E0%A4%A')).status).toBe(400);
+    expect((await page('GET', `/product/${'9'.repeat(250)}/x`)).status).toBe(414);
+    expect((await page('GET', '/category/%E0%A4%A')).status).toBe(400);
+    expect((await page('POST', '/no/such/form', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' })).status).toBe(404);
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    expect((await page('POST', '/cart/add', { headers: form, body: `a=${'x'.repeat(70_000)}` })).status).toBe(413);
+    expect((await page('POST', '/cart/add', { headers: { 'content-type': 'text/plain' }, body: 'productId=1' })).status).toBe(415);
+    expect((await page('POST', '/cart/add', { headers: { 'content-type': 'application/json' }, body: '{"productId":' })).status).toBe(400);
+    const multipart = new FormData();
+    multipart.set('productId', '1');
+    expect((await page('POST', '/signin', { body: multipart })).status).toBe(415);
+    // The API keeps its JSON shape for the same mistakes.
+    shaped(await s.call('GET', '/api/products/%E0%A4%A'), 400, 'validation_failed');
+    shaped(await s.call('POST', '/api/no/such/route', { body: {} }), 404, 'not_found');
+    expect(await tableCounts(s.platform)).toEqual(before);
+  });
 });

@@ -59,6 +59,6 @@ describe.each(backends)('GET /api/products search on $name', (backend) => {
     const op = doc.body.paths['/api/products'].get;
     const names = op.parameters.map((p: { name: string }) => p.name);
     expect(names).toEqual(expect.arrayContaining(['q', 'category', 'minPrice', 'maxPrice', 'inStock', 'minRating', 'sort', 'cursor', 'limit']));
-    expect(Object.keys(op.responses['200'].content['application/json'].schema.properties)).toEqual(['items', 'nextCursor', 'facets']);
+    expect(Object.keys(op.responses['200'].content['application/json'].schema.properties)).toEqual(['items', 'nextCursor', 'facets', 'optionFacets']);
   });
 });
