@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { classify } from '../http/errors.js';
+import { addErrorPage, classify } from '../http/errors.js';
 import type { Routes } from '../http/types.js';
 import { DashboardReport } from '../reports/dashboard.js';
 import { AssetRegistry, PUBLIC_DIR } from '../web/assets.js';
@@ -54,6 +54,8 @@ export const adminRoutes: Routes = (app, { platform, auth }) => {
     queries: new AdminQueries(platform.db),
     dashboard: new DashboardReport(platform.db, DASHBOARD_MAX_AGE_S * 1000, { paymentTimeoutSeconds: platform.payments.settings.timeoutSeconds }),
   };
+  // Errors the framework answers before the panel's scope (a malformed URL, a body too large) get the panel's page too.
+  addErrorPage(app, '/admin', (request, reply, status, message) => statusPage(assets, request, reply, status, status >= 500 ? undefined : message));
   void app.register(
     async (scope: FastifyInstance) => {
       acceptForms(scope);
@@ -89,8 +91,11 @@ export const adminRoutes: Routes = (app, { platform, auth }) => {
 function errorPage(ctx: AdminContext, err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const known = classify(err);
   if (!known) request.log.error({ err }, 'admin page failed');
-  const status = known?.status ?? 500;
-  const message = known?.message ?? 'Something went wrong on our side; the change was not made.';
+  return statusPage(ctx.assets, request, reply, known?.status ?? 500, known?.message);
+}
+
+function statusPage(assets: AssetRegistry, request: FastifyRequest, reply: FastifyReply, status: number, known: string | undefined): FastifyReply {
+  const message = known ?? 'Something went wrong on our side; the change was not made.';
   const body = html`<p role="alert">${message}</p><p>Use your browser’s Back button to return to the form, or go to the <a href="/admin">dashboard</a>.</p>`;
-  return sendPage(request, reply, layout(ctx.assets, { title: status === 403 ? 'Not allowed' : 'That did not work', body }), { status });
+  return sendPage(request, reply, layout(assets, { title: status === 403 ? 'Not allowed' : 'That did not work', body }), { status });
 }

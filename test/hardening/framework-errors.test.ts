@@ -143,6 +143,18 @@ describe.each(backends)('framework errors on $name', (backend) => {
     const multipart = new FormData();
     multipart.set('productId', '1');
     expect((await page('POST', '/signin', { body: multipart })).status).toBe(415);
+    // The admin panel answers with its own page (no shop chrome, never cached).
+    for (const [method, path, init, status] of [
+      ['GET', '/admin/orders/%E0%A4%A', {}, 400],
+      ['POST', '/admin/sign-in', { headers: form, body: `a=${'x'.repeat(70_000)}` }, 413],
+      ['POST', '/admin/no/such/form', { headers: form, body: 'a=1' }, 404],
+    ] as const) {
+      const res = await fetch(s.url + path, { method, ...init });
+      expect(res.status, path).toBe(status);
+      expect(res.headers.get('content-type'), path).toMatch(/^text\/html/);
+      expect(res.headers.get('cache-control'), path).toBe('no-store');
+      expect(await res.text(), path).toMatch(/<a href="\/admin">/);
+    }
     // The API keeps its JSON shape for the same mistakes.
     shaped(await s.call('GET', '/api/products/%E0%A4%A'), 400, 'validation_failed');
     shaped(await s.call('POST', '/api/no/such/route', { body: {} }), 404, 'not_found');
