@@ -166,9 +166,9 @@ export function addNotFoundPage(app: App, prefix: string, render: NotFoundPage):
 }
 
 /**
- * Outside `/api/`, any request under `prefix` whose error the framework or the root error handler
- * answers (a malformed URL, a body too large, a POST to no route) gets this page with the error's
- * status instead of the JSON shape; the longest prefix wins, and a prefix without one stays JSON.
+ * Outside `/api/`, a browser's request (it accepts HTML or sends a form) under `prefix` whose error
+ * the framework or the root error handler answers (a malformed URL, a body too large, a POST to no
+ * route) gets this page with the error's status instead of the JSON shape; the longest prefix wins, and a prefix without one stays JSON.
  */
 export function addErrorPage(app: App, prefix: string, render: ErrorPage): void {
   register(app, prefix, { error: render });
@@ -185,17 +185,27 @@ function pagesFor(request: FastifyRequest): PrefixPages | undefined {
   return /(^|\/)api(\/|$)/.test(rest.split('/').slice(0, 2).join('/')) ? undefined : pages;
 }
 
+/**
+ * A browser's request: it asks for HTML (a navigation) or sends a form. Anything else on a page
+ * path (an API client's JSON, an <img> fetching /images/…) keeps the JSON error shape.
+ */
+function wantsHtml(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? '';
+  const type = request.headers['content-type'] ?? '';
+  return accept.includes('text/html') || /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type);
+}
+
 function notFoundPageFor(request: FastifyRequest): NotFoundPage | undefined {
   const pages = pagesFor(request);
   if (!pages) return undefined;
   if (request.method === 'GET' || request.method === 'HEAD') return pages.notFound;
-  const error = pages.error;
+  const error = wantsHtml(request) ? pages.error : undefined;
   return error ? (req, reply) => error(req, reply, 404, `No route for ${req.method} ${req.url.split('?')[0]}`) : undefined;
 }
 
 /** Sends the error as the prefix's HTML page when it has one; false leaves the JSON shape to the caller. */
 function renderErrorPage(request: FastifyRequest, reply: FastifyReply, status: number, error: ErrorBody['error']): boolean {
-  const render = pagesFor(request)?.error;
+  const render = wantsHtml(request) ? pagesFor(request)?.error : undefined;
   if (!render) return false;
   Promise.resolve()
     .then(() => render(request, reply, status, error.message))

@@ -123,7 +123,8 @@ describe.each(backends)('framework errors on $name', (backend) => {
   it('on a shop path the same framework errors are the shop\'s HTML error page with the right status; the API keeps JSON', async () => {
     const before = await tableCounts(s.platform);
     const page = async (method: string, path: string, init: RequestInit = {}) => {
-      const res = await fetch(s.url + path, { method, ...init });
+      // A browser: it asks for HTML (fetch alone sends */* and gets the JSON shape, as an API client).
+      const res = await fetch(s.url + path, { method, ...init, headers: { accept: 'text/html', ...(init.headers as Record<string, string> | undefined) } });
       const body = await res.text();
       expect(res.headers.get('content-type'), `${method} ${path}`).toMatch(/^text\/html/);
       expect(res.headers.get('content-security-policy'), path).toContain("script-src 'self'");
@@ -149,7 +150,7 @@ describe.each(backends)('framework errors on $name', (backend) => {
       ['POST', '/admin/sign-in', { headers: form, body: `a=${'x'.repeat(70_000)}` }, 413],
       ['POST', '/admin/no/such/form', { headers: form, body: 'a=1' }, 404],
     ] as const) {
-      const res = await fetch(s.url + path, { method, ...init });
+      const res = await fetch(s.url + path, { method, ...init, headers: { accept: 'text/html', ...('headers' in init ? init.headers : {}) } });
       expect(res.status, path).toBe(status);
       expect(res.headers.get('content-type'), path).toMatch(/^text\/html/);
       expect(res.headers.get('cache-control'), path).toBe('no-store');
