@@ -66,3 +66,14 @@ export async function signInWithForm(page: Page, base: string, email: string, pa
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(/\/account$/);
 }
+
+/** Fills the guest checkout form as a shopper would (the test card that is accepted); the caller places the order. */
+export async function fillGuestCheckout(page: Page, email: string): Promise<void> {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Full name').fill('Gus Guest');
+  await page.getByLabel('Address', { exact: true }).fill('1 Main Street');
+  await page.getByLabel('City').fill('Springfield');
+  await page.getByLabel('Postal code').fill('12345');
+  await page.getByLabel('Country').selectOption('US');
+  await page.getByLabel('Card number').fill('4242 4242 4242 4242');
+}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { backends } from '../backends.js';
 import { startTestServer, type TestServer } from '../http/helpers.js';
-import { byText, HOME_ADDRESS, launchBrowser, seedShop, signInWithForm, tabTo } from './browser.js';
+import { byText, fillGuestCheckout, HOME_ADDRESS, launchBrowser, seedShop, signInWithForm, tabTo } from './browser.js';
 
 /** Real Chromium against a real server: the purchases the issue names, end to end. */
 let browser: Browser;
@@ -38,13 +38,7 @@ describe.each(backends)('storefront journeys ($name)', (backend) => {
     await page.getByRole('link', { name: /^Cart/ }).click();
     await page.getByRole('cell', { name: '$188.00' }).waitFor();
     await page.getByRole('button', { name: 'Checkout' }).click();
-    await page.getByLabel('Email').fill(`guest-${backend.name}@example.com`);
-    await page.getByLabel('Full name').fill('Gus Guest');
-    await page.getByLabel('Address', { exact: true }).fill('1 Main Street');
-    await page.getByLabel('City').fill('Springfield');
-    await page.getByLabel('Postal code').fill('12345');
-    await page.getByLabel('Country').selectOption('US');
-    await page.getByLabel('Card number').fill('4242 4242 4242 4242');
+    await fillGuestCheckout(page, `guest-${backend.name}@example.com`);
     await page.getByRole('button', { name: 'Place order' }).click();
     const heading = page.getByRole('heading', { level: 1 });
     await expect.poll(() => heading.textContent()).toContain('Thank you');
