@@ -85,8 +85,8 @@ export const cartRoutes: Routes = (app, { platform }) => {
       }
       const { productId, variantId, quantity } = request.body;
       // The answer is read in the add's own transaction: the owner is resolved once.
-      const summary = await platform.cart.addThen(owner, productId, quantity ?? 1, variantId === undefined ? undefined : { variantId }, (tx, ref) =>
-        resolvedCartSummary(tx, ref, platform.shop),
+      const summary = await platform.cart.addThen(owner, productId, quantity ?? 1, variantId === undefined ? undefined : { variantId }, (tx, ref, lines) =>
+        resolvedCartSummary(tx, ref, platform.shop, lines),
       );
       if (created !== null) sendCartToken(reply, created, app.settings.cookieSecure);
       return withItemCount(summary);

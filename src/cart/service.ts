@@ -1,4 +1,5 @@
 import { InsufficientStockError, NotFoundError, ValidationError } from '../errors.js';
+import { runBatch, statement, type Statement } from '../db/batch.js';
 import type { Driver, Executor } from '../db/driver.js';
 import { now } from '../db/sql.js';
 import { lockCustomer } from '../customers/service.js';
@@ -31,7 +32,8 @@ export interface LineOptions {
   variantId?: number;
 }
 
-interface CartRow {
+/** A cart line as read from the database. */
+export interface CartRow {
   product_id: number;
   variant_id: number;
   sku: string | null;
@@ -53,10 +55,19 @@ function lineOptions(options: unknown): number | undefined {
 }
 
 /** Reads the owner's lines with current prices (the variant's own, else the product's). */
-export function cartLines(ex: Executor, ref: Pick<OwnerRef, 'column' | 'id'>): Promise<CartRow[]> {
-  return ex.all<CartRow>(
+export function cartLines(ex: Executor, ref: Pick<OwnerRef, 'column' | 'id'>): Promise<CartRow[]>;
+/** With `ships: true` each row also tells whether the shop has an active shipping method (checkout asks both at once). */
+export function cartLines(ex: Executor, ref: Pick<OwnerRef, 'column' | 'id'>, also: { ships: true }): Promise<Array<CartRow & { ships: number | null }>>;
+export function cartLines(ex: Executor, ref: Pick<OwnerRef, 'column' | 'id'>, also?: { ships: true }): Promise<CartRow[]> {
+  const s = cartLinesStatement(ref, also);
+  return ex.all<CartRow>(s.sql, s.params);
+}
+
+/** cartLines as a batch statement (src/db/batch.ts). */
+export function cartLinesStatement(ref: Pick<OwnerRef, 'column' | 'id'>, also?: { ships: true }): Statement {
+  return statement(
     `SELECT c.product_id, c.variant_id, pv.sku, pv.title, p.name, COALESCE(pv.price_cents, p.price_cents) AS price_cents, c.quantity,
-       pv.stock, p.category FROM cart_items c
+       pv.stock, p.category${also?.ships ? ', (SELECT 1 FROM shipping_methods WHERE active = 1 LIMIT 1) AS ships' : ''} FROM cart_items c
      JOIN product_variants pv ON pv.id = c.variant_id JOIN products p ON p.id = c.product_id
      WHERE c.${ref.column} = ? ORDER BY c.variant_id`,
     [ref.id],
@@ -102,37 +113,48 @@ export class CartService {
   }
 
   /**
-   * add, then `then` in the same transaction with the resolved cart: the cart routes read the cart
-   * they answer with there, without resolving the owner again. `then` must only read (PostgreSQL retries bodies).
+   * add, then `then` in the same transaction with the resolved cart and its lines after the add:
+   * the cart routes answer from them without resolving the owner or reading the cart again.
+   * `then` must only read (PostgreSQL retries bodies).
    */
-  async addThen<T>(owner: CartOwner, productId: number, quantity: number, options: LineOptions | undefined, then: (tx: Executor, ref: OwnerRef) => Promise<T>): Promise<T> {
+  async addThen<T>(
+    owner: CartOwner,
+    productId: number,
+    quantity: number,
+    options: LineOptions | undefined,
+    then: (tx: Executor, ref: OwnerRef, lines: CartRow[]) => Promise<T>,
+  ): Promise<T> {
     checkOwner(owner);
     const pid = v.id(productId, 'productId');
     const qty = v.quantity(quantity);
     const variantId = lineOptions(options);
     return this.db.transaction(async (tx) => {
       const ref = await resolveOwner(tx, owner);
-      const rows = await tx.all<{ id: number; product_id: number; stock: number; title: string; sku: string | null; quantity: number | null }>(
-        `SELECT pv.id, pv.product_id, pv.stock, pv.title, pv.sku, c.quantity FROM product_variants pv
-         LEFT JOIN cart_items c ON c.variant_id = pv.id AND c.${ref.column} = ?
+      const rows = await tx.all<CartRow>(
+        `SELECT pv.id AS variant_id, pv.product_id, pv.sku, pv.title, p.name, COALESCE(pv.price_cents, p.price_cents) AS price_cents, 0 AS quantity,
+           pv.stock, p.category FROM product_variants pv JOIN products p ON p.id = pv.product_id
          WHERE ${variantId === undefined ? 'pv.product_id = ?' : 'pv.id = ?'} ORDER BY pv.id LIMIT 101`,
-        [ref.id, variantId ?? pid],
+        [variantId ?? pid],
       );
       const row = rows[0];
       if (!row || row.product_id !== pid) {
         if (variantId !== undefined && (await tx.get('SELECT 1 AS one FROM products WHERE id = ?', [pid]))) throw new NotFoundError('Variant', variantId);
         throw new NotFoundError('Product', pid);
       }
-      if (rows.length > 1) throw chooseVariant(pid, rows);
-      const wanted = (row.quantity ?? 0) + qty;
-      if (wanted > v.MAX_QUANTITY) throw tooMany(wanted);
-      if (wanted > row.stock) throw new InsufficientStockError(pid, row.stock, wanted, row.id);
-      await tx.run(
+      if (rows.length > 1) throw chooseVariant(pid, rows.map((r) => ({ id: r.variant_id, title: r.title, sku: r.sku })));
+      // The owner is locked, so the line read with the write is the line the write added to.
+      const read = cartLinesStatement(ref);
+      const upsert = statement(
         `INSERT INTO cart_items (${ref.column}, product_id, variant_id, quantity, added_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (${ref.column}, variant_id) DO UPDATE SET quantity = cart_items.quantity + excluded.quantity`,
-        [ref.id, pid, row.id, qty, now()],
+         ON CONFLICT (${ref.column}, variant_id) DO UPDATE SET quantity = cart_items.quantity + excluded.quantity RETURNING quantity`,
+        [ref.id, pid, row.variant_id, qty, now()],
       );
-      return then(tx, ref);
+      const done = await runBatch(tx, [read, upsert]);
+      const wanted = Number(done.rows<{ quantity: number }>(upsert)[0]!.quantity);
+      if (wanted > v.MAX_QUANTITY) throw tooMany(wanted);
+      if (wanted > row.stock) throw new InsufficientStockError(pid, row.stock, wanted, row.variant_id);
+      const lines = [...done.rows<CartRow>(read).filter((l) => l.variant_id !== row.variant_id), { ...row, quantity: wanted }];
+      return then(tx, ref, lines.sort((a, b) => a.variant_id - b.variant_id));
     }, CART_WRITE);
   }
 

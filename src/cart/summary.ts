@@ -11,7 +11,7 @@ import { computeTotals } from '../tax/compute.js';
 import { taxRatesFor } from '../tax/service.js';
 import * as v from '../validate.js';
 import { resolveOwner, type CartOwner, type OwnerRef } from './owner.js';
-import { cartLines, toCartItem, type CartItem } from './service.js';
+import { cartLines, toCartItem, type CartItem, type CartRow } from './service.js';
 
 /** An ISO 3166-1 alpha-2 code (upper-cased), else a validation error (400). */
 export function countryCode(value: unknown, path = 'country'): string {
@@ -70,13 +70,13 @@ export async function cartSummary(ex: Executor, owner: CartOwner, destination: D
   return summarize(ex, await resolveOwner(ex, owner, 'read'), country, methodId, shop);
 }
 
-/** The summary of a cart already resolved in `ex`: the cart routes read it in the transaction that changed the cart. */
-export function resolvedCartSummary(ex: Executor, ref: OwnerRef, shop: ShopSettings): Promise<CartSummary> {
-  return summarize(ex, ref, null, null, shop);
+/** The summary of a cart already resolved (and its lines known) in `ex`: the cart routes make it in the transaction that changed the cart. */
+export function resolvedCartSummary(ex: Executor, ref: OwnerRef, shop: ShopSettings, lines?: CartRow[]): Promise<CartSummary> {
+  return summarize(ex, ref, null, null, shop, lines);
 }
 
-async function summarize(ex: Executor, ref: OwnerRef, country: string | null, methodId: number | null, shop: ShopSettings): Promise<CartSummary> {
-  const rows = await cartLines(ex, ref);
+async function summarize(ex: Executor, ref: OwnerRef, country: string | null, methodId: number | null, shop: ShopSettings, lines?: CartRow[]): Promise<CartSummary> {
+  const rows = lines ?? (await cartLines(ex, ref));
   const items = rows.map((r) => toCartItem(r, shop.currency));
   const subtotalCents = items.reduce((sum, i) => sum + i.subtotalCents, 0);
   const applied = ref.discountCode;

@@ -1,3 +1,4 @@
+import type { Statement } from './batch.js';
 import type { DialectName, Executor, Params } from './driver.js';
 
 /** Current time as the ISO-8601 UTC string every timestamp column holds. */
@@ -44,9 +45,16 @@ const ROWS_PER_INSERT = 10;
  * PostgreSQL) instead of one each, in chunks of ROWS_PER_INSERT. Rows are inserted in the given order.
  */
 export async function insertRows(ex: Executor, table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
+  for (const s of insertStatements(table, columns, rows)) await ex.run(s.sql, s.params);
+}
+
+/** insertRows' statements, for a batch (src/db/batch.ts). */
+export function insertStatements(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Statement[] {
   const row = `(${columns.map(() => '?').join(', ')})`;
+  const statements: Statement[] = [];
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
     const chunk = rows.slice(i, i + ROWS_PER_INSERT);
-    await ex.run(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => row).join(', ')}`, chunk.flat());
+    statements.push({ sql: `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => row).join(', ')}`, params: chunk.flat() });
   }
+  return statements;
 }

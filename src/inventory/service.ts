@@ -1,6 +1,7 @@
 import { InsufficientStockError, NotFoundError, ValidationError } from '../errors.js';
 import type { Driver, Executor } from '../db/driver.js';
-import { insertRows, now } from '../db/sql.js';
+import type { Statement } from '../db/batch.js';
+import { insertStatements, now } from '../db/sql.js';
 import { resolveVariant } from '../catalog/variants.js';
 import { emitLowStock } from '../notifications/stock.js';
 import * as v from '../validate.js';
@@ -41,15 +42,19 @@ export function recordMovement(tx: Executor, productId: number, delta: number, r
 }
 
 /** Ledger rows of one change (checkout's lines) in as few statements as possible. */
-export function recordMovements(
+export async function recordMovements(
   tx: Executor,
   rows: ReadonlyArray<{ productId: number; variantId: number; delta: number }>,
   reason: string,
   orderId: number | null,
 ): Promise<void> {
+  for (const s of movementStatements(rows, reason, orderId)) await tx.run(s.sql, s.params);
+}
+
+/** recordMovements' statements, for a batch (checkout). */
+export function movementStatements(rows: ReadonlyArray<{ productId: number; variantId: number; delta: number }>, reason: string, orderId: number | null): Statement[] {
   const at = now();
-  return insertRows(
-    tx,
+  return insertStatements(
     'inventory_movements',
     ['product_id', 'variant_id', 'delta', 'reason', 'order_id', 'created_at'],
     rows.map((r) => [r.productId, r.variantId, r.delta, reason, orderId, at]),

@@ -1,3 +1,4 @@
+import { ref, runBatch, statement, type BatchResult, type Statement } from '../db/batch.js';
 import type { Driver, Executor } from '../db/driver.js';
 import { now } from '../db/sql.js';
 import { emailFor, type EventPayloads, type EventType, type StoreEvent } from './events.js';
@@ -14,40 +15,60 @@ export interface EmitOptions {
   emailSecret?: Record<string, string>;
 }
 
+/** The outbox writes of one event, to run in the caller's transaction (alone by emit, or in a larger batch). */
+export interface OutboxWrite {
+  /** The event row first (RETURNING id), then its email and webhook messages. */
+  statements: Statement[];
+  /** Call with the results of the batch that ran the statements: queues the event for the after-commit listeners; returns its id. */
+  written(tx: Executor, result: BatchResult): number;
+}
+
 /**
- * Writes an event to the outbox inside the caller's transaction, and fans it out there: one email
- * message when the event has one (events.ts), one webhook message per enabled endpoint subscribed
- * to the type (or to `*`). A rollback removes all of it, so a change that did not happen never
- * sends anything; a commit makes the messages as durable as the change.
+ * The statements that write an event to the outbox and fan it out: one email message when the
+ * event has one (events.ts), one webhook message per enabled endpoint subscribed to the type (or to
+ * `*`). In the caller's transaction, so a rollback removes all of it and a change that did not
+ * happen never sends anything; a commit makes the messages as durable as the change.
  */
-export async function emit<T extends EventType>(tx: Executor, type: T, data: EventPayloads[T], options: EmitOptions = {}): Promise<number> {
+export function outboxWrite<T extends EventType>(type: T, data: EventPayloads[T], options: EmitOptions = {}): OutboxWrite {
   const at = now();
   // The order an event is about, so the admin's order page finds its emails by index (migration 014).
   const order = (data as { order?: { id?: unknown } }).order;
   const orderId = typeof order?.id === 'number' ? order.id : null;
-  const row = await tx.get<{ id: number }>('INSERT INTO outbox_events (type, payload, order_id, created_at) VALUES (?, ?, ?, ?) RETURNING id', [
-    type,
-    JSON.stringify(data),
-    orderId,
-    at,
-  ]);
-  const eventId = row!.id;
+  const event = statement('INSERT INTO outbox_events (type, payload, order_id, created_at) VALUES (?, ?, ?, ?) RETURNING id', [type, JSON.stringify(data), orderId, at]);
+  const eventId = ref(event, 'id');
+  const statements = [event];
   const mail = emailFor(type, data);
   if (mail) {
-    await tx.run(
-      `INSERT INTO notifications (event_id, kind, recipient, template, private, status, next_attempt_at, created_at, updated_at)
-       VALUES (?, 'email', ?, ?, ?, 'pending', ?, ?, ?)`,
-      [eventId, mail.to, mail.template, options.emailSecret ? JSON.stringify(options.emailSecret) : null, at, at, at],
+    statements.push(
+      statement(
+        `INSERT INTO notifications (event_id, kind, recipient, template, private, status, next_attempt_at, created_at, updated_at)
+         VALUES (?, 'email', ?, ?, ?, 'pending', ?, ?, ?)`,
+        [eventId, mail.to, mail.template, options.emailSecret ? JSON.stringify(options.emailSecret) : null, at, at, at],
+      ),
     );
   }
-  await tx.run(
-    `INSERT INTO notifications (event_id, kind, endpoint_id, status, next_attempt_at, created_at, updated_at)
-     SELECT DISTINCT CAST(? AS BIGINT), 'webhook', e.id, 'pending', CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT) FROM webhook_endpoints e
-     JOIN webhook_subscriptions s ON s.endpoint_id = e.id WHERE e.enabled = 1 AND s.event_type IN (?, '*')`,
-    [eventId, at, at, at, type],
+  statements.push(
+    statement(
+      `INSERT INTO notifications (event_id, kind, endpoint_id, status, next_attempt_at, created_at, updated_at)
+       SELECT DISTINCT CAST(? AS BIGINT), 'webhook', e.id, 'pending', CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT) FROM webhook_endpoints e
+       JOIN webhook_subscriptions s ON s.endpoint_id = e.id WHERE e.enabled = 1 AND s.event_type IN (?, '*')`,
+      [eventId, at, at, at, type],
+    ),
   );
-  (tx as Observed)[PENDING]?.push({ id: eventId, type, createdAt: at, data } as StoreEvent);
-  return eventId;
+  return {
+    statements,
+    written(tx, result) {
+      const id = Number(result.rows<{ id: number }>(event)[0]!.id);
+      (tx as Observed)[PENDING]?.push({ id, type, createdAt: at, data } as StoreEvent);
+      return id;
+    },
+  };
+}
+
+/** Writes an event to the outbox inside the caller's transaction (see outboxWrite); returns its id. */
+export async function emit<T extends EventType>(tx: Executor, type: T, data: EventPayloads[T], options: EmitOptions = {}): Promise<number> {
+  const write = outboxWrite(type, data, options);
+  return write.written(tx, await runBatch(tx, write.statements));
 }
 
 export type EventListener<T extends EventType = EventType> = (event: StoreEvent<T>) => void | Promise<void>;

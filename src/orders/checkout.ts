@@ -5,13 +5,14 @@ import { hashToken } from '../auth/tokens.js';
 import { cartLines } from '../cart/service.js';
 import { checkOwner, type CartOwner } from '../cart/owner.js';
 import type { Executor } from '../db/driver.js';
-import { insertRows, now } from '../db/sql.js';
+import { runBatch, statement } from '../db/batch.js';
+import { insertStatements, now } from '../db/sql.js';
 import { ConflictError, EmptyCartError, InsufficientStockError, NotFoundError, ValidationError } from '../errors.js';
-import { recordMovements } from '../inventory/service.js';
-import { emit } from '../notifications/outbox.js';
+import { movementStatements } from '../inventory/service.js';
+import { outboxWrite } from '../notifications/outbox.js';
 import { emitLowStockCrossings } from '../notifications/stock.js';
-import { recordRedemption, takeDiscount } from '../promotions/redeem.js';
-import { hasShippingMethods, quoteShipping } from '../shipping/service.js';
+import { redemptionStatement, takeDiscount } from '../promotions/redeem.js';
+import { quoteShipping } from '../shipping/service.js';
 import type { ShopSettings } from '../shop/settings.js';
 import { computeTotals } from '../tax/compute.js';
 import { toOrders, type ItemRow, type Order, type OrderRow } from './order.js';
@@ -150,12 +151,12 @@ export interface PlacedOrder extends CheckoutResult {
 /**
  * Checkout, the engine's one critical transaction: read the cart, resolve the addresses, quote
  * shipping, read the destination's tax rates, take the discount, compute every total, write the
- * order with copies of its addresses, its lines, the ledger, the first status, the redemption,
- * empty the cart and leave the order.placed event, and only then take the stock: per variant a
- * conditional decrement in variant-id order, then the products' totals in product-id order (the
- * order cancel and refund use), so on PostgreSQL the stock rows stay locked for four statements
- * and the COMMIT only. The order is built from what was written, never read back. Any failure
- * throws and the caller's transaction rolls back.
+ * order with copies of its addresses; then, in one batch (src/db/batch.ts; on PostgreSQL one
+ * statement), its lines, the ledger, the first status, the redemption, the emptied cart, the
+ * order.placed event and, last, the stock: per variant a conditional decrement in variant-id
+ * order, then the products' totals in product-id order (the order cancel and refund use). So on
+ * PostgreSQL the stock rows stay locked for one statement and the COMMIT only. The order is built
+ * from what was written, never read back. Any failure throws and the caller's transaction rolls back.
  */
 export async function placeOrder(tx: Executor, buyer: Buyer, input: CheckoutInput, shop: ShopSettings): Promise<PlacedOrder> {
   if (buyer.storedKey !== null) {
@@ -163,7 +164,7 @@ export async function placeOrder(tx: Executor, buyer: Buyer, input: CheckoutInpu
     if (prior) return { orderId: prior.id, accessToken: guestAccessToken(buyer), replayed: true, order: null };
   }
   const ref = buyer.guestCartId === null ? { column: 'customer_id' as const, id: buyer.customerId } : { column: 'guest_cart_id' as const, id: buyer.guestCartId };
-  const lines = await cartLines(tx, ref);
+  const lines = await cartLines(tx, ref, { ships: true });
   if (lines.length === 0) throw new EmptyCartError(buyer.guestCartId === null ? buyer.customerId : null);
   let subtotal = 0;
   for (const l of lines) subtotal += l.price_cents * l.quantity;
@@ -185,7 +186,7 @@ export async function placeOrder(tx: Executor, buyer: Buyer, input: CheckoutInpu
   if (input.shippingMethodId !== null) {
     if (shipping === null) throw required('shippingAddress', 'with a shipping method');
     method = await quoteShipping(tx, input.shippingMethodId, shipping.country, subtotal - discount);
-  } else if (await hasShippingMethods(tx)) {
+  } else if (lines[0]!.ships !== null) {
     throw required('shippingMethodId', 'when the shop ships');
   }
   const rates = shipping === null ? [] : await taxRatesFor(tx, shipping.country);
@@ -269,49 +270,61 @@ export async function placeOrder(tx: Executor, buyer: Buyer, input: CheckoutInpu
       tax_rate_milli: Math.round(t.taxRatePercent * 1000),
     };
   });
-  await insertRows(
-    tx,
-    'order_items',
-    ['order_id', 'product_id', 'variant_id', 'product_name', 'sku', 'variant_title', 'quantity', 'price_cents', 'discount_cents', 'tax_cents', 'tax_rate_milli'],
-    items.map((i) => [i.order_id, i.product_id, i.variant_id, i.product_name, i.sku, i.variant_title, i.quantity, i.price_cents, i.discount_cents, i.tax_cents, i.tax_rate_milli]),
-  );
-  await recordMovements(
-    tx,
-    lines.map((l) => ({ productId: l.product_id, variantId: l.variant_id, delta: -l.quantity })),
-    'order',
-    orderId,
-  );
-  await tx.run('INSERT INTO order_status_history (order_id, status, at) VALUES (?, ?, ?)', [orderId, 'pending', at]);
-  if (redemption) await recordRedemption(tx, buyer.customerId, orderId, redemption, at);
-  if (buyer.guestCartId === null) {
-    if (buyer.discountCode !== null) await tx.run('DELETE FROM cart_discounts WHERE customer_id = ?', [buyer.customerId]);
-    await tx.run('DELETE FROM cart_items WHERE customer_id = ?', [buyer.customerId]);
-  } else {
-    if (buyer.discountCode !== null) await tx.run('UPDATE guest_carts SET discount_code = NULL WHERE id = ?', [buyer.guestCartId]);
-    await tx.run('DELETE FROM cart_items WHERE guest_cart_id = ?', [buyer.guestCartId]);
-  }
   const order = toOrders([{ ...row, id: orderId }], items, [{ order_id: orderId, status: 'pending', at }])[0]!;
-  await emit(tx, 'order.placed', { order });
-  // Stock last (see above). cartLines is in variant-id order.
-  const taken: Array<{ variantId: number; delta: number; stock: number }> = [];
+  const event = outboxWrite('order.placed', { order });
+  // Stock last (see above): cartLines is in variant-id order, products go in product-id order.
+  const takes = lines.map((l) =>
+    statement('UPDATE product_variants SET stock = stock - ?, updated_at = ? WHERE id = ? AND stock >= ? RETURNING id, stock', [l.quantity, at, l.variant_id, l.quantity]),
+  );
   const perProduct = new Map<number, number>();
-  for (const l of lines) {
-    const after = await tx.get<{ stock: number }>('UPDATE product_variants SET stock = stock - ?, updated_at = ? WHERE id = ? AND stock >= ? RETURNING stock', [
-      l.quantity,
-      at,
-      l.variant_id,
-      l.quantity,
-    ]);
+  for (const l of lines) perProduct.set(l.product_id, (perProduct.get(l.product_id) ?? 0) + l.quantity);
+  // RETURNING keeps these in the batch's ordered part (src/db/batch.ts). The condition only matters
+  // when a variant's take failed: the batch goes on, and the total must not trip its CHECK first.
+  const totalsTaken = [...perProduct]
+    .sort((a, b) => a[0] - b[0])
+    .map(([productId, quantity]) =>
+      statement('UPDATE products SET stock = stock - ?, updated_at = ? WHERE id = ? AND stock >= ? RETURNING id', [quantity, at, productId, quantity]),
+    );
+  const owned =
+    buyer.guestCartId === null
+      ? [
+          ...(buyer.discountCode === null ? [] : [statement('DELETE FROM cart_discounts WHERE customer_id = ?', [buyer.customerId])]),
+          statement('DELETE FROM cart_items WHERE customer_id = ?', [buyer.customerId]),
+        ]
+      : [
+          ...(buyer.discountCode === null ? [] : [statement('UPDATE guest_carts SET discount_code = NULL WHERE id = ?', [buyer.guestCartId])]),
+          statement('DELETE FROM cart_items WHERE guest_cart_id = ?', [buyer.guestCartId]),
+        ];
+  // The rest of the order in one batch: on PostgreSQL one round trip, so the stock rows stay locked
+  // for that statement and the COMMIT only.
+  const written = await runBatch(tx, [
+    ...insertStatements(
+      'order_items',
+      ['order_id', 'product_id', 'variant_id', 'product_name', 'sku', 'variant_title', 'quantity', 'price_cents', 'discount_cents', 'tax_cents', 'tax_rate_milli'],
+      items.map((i) => [i.order_id, i.product_id, i.variant_id, i.product_name, i.sku, i.variant_title, i.quantity, i.price_cents, i.discount_cents, i.tax_cents, i.tax_rate_milli]),
+    ),
+    ...movementStatements(
+      lines.map((l) => ({ productId: l.product_id, variantId: l.variant_id, delta: -l.quantity })),
+      'order',
+      orderId,
+    ),
+    statement('INSERT INTO order_status_history (order_id, status, at) VALUES (?, ?, ?)', [orderId, 'pending', at]),
+    ...(redemption ? [redemptionStatement(buyer.customerId, orderId, redemption, at)] : []),
+    ...owned,
+    ...event.statements,
+    ...takes,
+    ...totalsTaken,
+  ]);
+  const taken: Array<{ variantId: number; delta: number; stock: number }> = [];
+  for (const [i, l] of lines.entries()) {
+    const after = written.rows<{ stock: number }>(takes[i]!)[0];
     if (!after) {
       const current = await tx.get<{ stock: number }>('SELECT stock FROM product_variants WHERE id = ?', [l.variant_id]);
       throw new InsufficientStockError(l.product_id, current?.stock ?? 0, l.quantity, l.variant_id);
     }
     taken.push({ variantId: l.variant_id, delta: -l.quantity, stock: after.stock });
-    perProduct.set(l.product_id, (perProduct.get(l.product_id) ?? 0) + l.quantity);
   }
-  for (const [productId, quantity] of [...perProduct].sort((a, b) => a[0] - b[0])) {
-    await tx.run('UPDATE products SET stock = stock - ?, updated_at = ? WHERE id = ?', [quantity, at, productId]);
-  }
+  event.written(tx, written);
   await emitLowStockCrossings(tx, taken);
   return { orderId, accessToken, replayed: false, order };
 }

@@ -1,4 +1,5 @@
 import { DiscountInvalidError } from '../errors.js';
+import { statement, type Statement } from '../db/batch.js';
 import type { Executor } from '../db/driver.js';
 import { assertUsable, discountCents, DISCOUNT_CODE_COLUMNS, unknownCode, type DiscountCodeRow } from './discount.js';
 
@@ -45,8 +46,8 @@ export async function takeDiscount(tx: Executor, code: string, customerId: numbe
 }
 
 /** Writes the redemption of the new order (checkout takes the code off the cart). */
-export async function recordRedemption(tx: Executor, customerId: number, orderId: number, redemption: Redemption, at: string): Promise<void> {
-  await tx.run('INSERT INTO discount_redemptions (code, order_id, customer_id, discount_cents, created_at) VALUES (?, ?, ?, ?, ?)', [
+export function redemptionStatement(customerId: number, orderId: number, redemption: Redemption, at: string): Statement {
+  return statement('INSERT INTO discount_redemptions (code, order_id, customer_id, discount_cents, created_at) VALUES (?, ?, ?, ?, ?)', [
     redemption.code,
     orderId,
     customerId,
