@@ -5,7 +5,7 @@ import { claimOrInsertCustomer, toCustomer, type Customer, type CustomerRow } fr
 import * as v from '../validate.js';
 import { costOf, decoyHash, DEFAULT_SCRYPT_COST, hashPassword, verifyPassword } from './password.js';
 import { emitRegistered } from './recovery.js';
-import { sessionCacheOf, type SessionCache } from './session-cache.js';
+import { evictSession, sessionCacheOf, type SessionCache } from './session-cache.js';
 import { hashToken, newToken } from './tokens.js';
 
 export const ROLES = ['customer', 'admin', 'staff'] as const;
@@ -246,7 +246,7 @@ export class AuthService {
 
   async logout(tokenHash: string): Promise<void> {
     await this.db.run('DELETE FROM sessions WHERE token_hash = ?', [tokenHash]);
-    this.cache?.evictToken(tokenHash);
+    evictSession(this.db, tokenHash);
   }
 
   async roleOf(customerId: number): Promise<Role | null> {

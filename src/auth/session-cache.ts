@@ -155,7 +155,11 @@ export function sessionCacheOf(db: Driver): SessionCache | undefined {
   return cache;
 }
 
-/** For writers outside AuthService (password reset, role change): evicts in this process at once, without waiting for the NOTIFY. */
+/** For the writers (logout, password reset, role change): evicts in this process at once, without waiting for the NOTIFY. */
+export function evictSession(db: Driver, tokenHash: string): void {
+  caches.get(db)?.evictToken(tokenHash);
+}
+
 export function evictCustomerSessions(db: Driver, customerId: number): void {
   caches.get(db)?.evictCustomer(customerId);
 }

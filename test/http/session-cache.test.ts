@@ -20,14 +20,23 @@ const PASSWORD = 'correct horse battery';
  * nothing is cached and the same checks hold at once.
  */
 describe.each(backends)('session cache across processes on $name', (backend) => {
-  let a: { platform: EcommercePlatform; app: App };
-  let b: { platform: EcommercePlatform; app: App; auth: AuthService };
+  interface Side {
+    platform: EcommercePlatform;
+    app: App;
+    auth: AuthService;
+  }
+  let a: Side;
+  let b: Side;
   let dispose: () => Promise<void>;
 
   beforeEach(async () => {
     const fresh = await openFresh(backend);
     const second = await EcommercePlatform.open(fresh.url);
-    a = { platform: fresh.platform, app: await buildServer(fresh.platform, { logger: false, authRateLimitPerMin: 10_000, auth: AUTH }) };
+    a = {
+      platform: fresh.platform,
+      app: await buildServer(fresh.platform, { logger: false, authRateLimitPerMin: 10_000, auth: AUTH }),
+      auth: new AuthService(fresh.platform.db, AUTH),
+    };
     b = { platform: second, app: await buildServer(second, { logger: false, auth: AUTH }), auth: new AuthService(second.db, AUTH) };
     dispose = async () => {
       await b.app.close();
@@ -58,17 +67,17 @@ describe.each(backends)('session cache across processes on $name', (backend) => 
     return r.json().token;
   }
 
-  /** SQL statements B's database ran for one authenticate. */
-  async function statementsFor(token: string): Promise<number> {
-    const before = b.platform.db.stats.statements;
-    await b.auth.authenticate(token);
-    return b.platform.db.stats.statements - before;
+  /** SQL statements one authenticate ran (on B unless told). */
+  async function statementsFor(token: string, side = b): Promise<number> {
+    const before = side.platform.db.stats.statements;
+    await side.auth.authenticate(token);
+    return side.platform.db.stats.statements - before;
   }
 
-  /** Authenticates on B until the session is served from B's cache (PostgreSQL), or once (SQLite). */
-  async function warm(token: string): Promise<void> {
-    expect(await b.auth.authenticate(token)).not.toBeNull();
-    if (cached) await eventually(async () => (await statementsFor(token)) === 0, 5000, 'the session served from the cache');
+  /** Authenticates until the session is served from the process's cache (PostgreSQL), or once (SQLite). */
+  async function warm(token: string, side = b): Promise<void> {
+    expect(await side.auth.authenticate(token)).not.toBeNull();
+    if (cached) await eventually(async () => (await statementsFor(token, side)) === 0, 5000, 'the session served from the cache');
   }
 
   /** Polls B: a revocation reaches it through the NOTIFY within a few seconds (at once on SQLite). */
@@ -87,19 +96,22 @@ describe.each(backends)('session cache across processes on $name', (backend) => 
     expect(await statementsFor(newToken())).toBe(1);
   });
 
-  it('a logout on A is refused by B', async () => {
+  it('a logout on A is refused by B, and by A at once', async () => {
     const { token } = await register();
     await warm(token);
+    await warm(token, a);
     const out = await a.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { authorization: `Bearer ${token}` } });
     expect(out.statusCode).toBe(204);
+    expect(await a.auth.authenticate(token)).toBeNull();
     await refusedOnB(token);
   });
 
-  it('a password reset on A ends every session of the account on B; another customer stays cached', async () => {
+  it('a password reset on A ends every session of the account on B (on A at once); another customer stays cached', async () => {
     const shopper = await register();
     const second = await login(shopper.email);
     const bystander = await register();
     for (const t of [shopper.token, second, bystander.token]) await warm(t);
+    await warm(second, a);
     const code = newToken();
     const at = new Date().toISOString();
     await a.platform.db.run(
@@ -108,17 +120,20 @@ describe.each(backends)('session cache across processes on $name', (backend) => 
     );
     const reset = await a.app.inject({ method: 'POST', url: '/api/auth/password-reset/confirm', payload: { token: code, password: 'a brand new secret' } });
     expect(reset.statusCode).toBe(204);
+    expect(await a.auth.authenticate(second)).toBeNull();
     await refusedOnB(shopper.token);
     await refusedOnB(second);
     expect(await b.auth.authenticate(bystander.token)).toMatchObject({ customerId: bystander.id });
     expect(await statementsFor(bystander.token)).toBe(cached ? 0 : 1);
   });
 
-  it('a role change on A (admin → customer) is seen by B', async () => {
+  it('a role change on A (admin → customer) is seen by B, and by A at once', async () => {
     const admin = await register('admin');
     await warm(admin.token);
+    await warm(admin.token, a);
     expect(await b.auth.authenticate(admin.token)).toMatchObject({ role: 'admin' });
     await new AdminQueries(a.platform.db).setRole(admin.id, 'customer');
+    expect(await a.auth.authenticate(admin.token)).toMatchObject({ role: 'customer' });
     await eventually(async () => (await b.auth.authenticate(admin.token))?.role === 'customer', 5000, 'B seeing the new role');
     const r = await b.app.inject({ method: 'GET', url: '/api/admin/customers', headers: { authorization: `Bearer ${admin.token}` } });
     expect(r.statusCode).toBe(403);
