@@ -3,6 +3,7 @@ import { ValidationError } from '../errors.js';
 import { ORDER_STATUSES, type OrderStatus } from '../orders/status.js';
 import type { PaymentStatus } from '../payments/ledger.js';
 import { refundTerms } from '../payments/service.js';
+import { evictCustomerSessions } from '../auth/session-cache.js';
 import * as v from '../validate.js';
 
 /**
@@ -251,6 +252,7 @@ export class AdminQueries {
 
   async setRole(customerId: number, role: 'admin' | 'staff' | 'customer'): Promise<void> {
     await this.db.run('UPDATE accounts SET role = ?, updated_at = ? WHERE customer_id = ?', [role, new Date().toISOString(), v.id(customerId, 'customerId')]);
+    evictCustomerSessions(this.db, customerId);
   }
 }
 

@@ -4,6 +4,7 @@ import { TokenInvalidError, ValidationError } from '../errors.js';
 import { emit } from '../notifications/outbox.js';
 import * as v from '../validate.js';
 import { hashPassword } from './password.js';
+import { evictCustomerSessions } from './session-cache.js';
 import { MAX_PASSWORD, MIN_PASSWORD } from './service.js';
 import { hashToken, newToken } from './tokens.js';
 
@@ -81,7 +82,7 @@ export class RecoveryService {
       throw new ValidationError(`password must be ${MIN_PASSWORD} to ${MAX_PASSWORD} characters`, [{ path: 'password', message: `must be ${MIN_PASSWORD} to ${MAX_PASSWORD} characters` }]);
     }
     const hash = await hashPassword(password, this.scryptCost);
-    return this.db.transaction(async (tx) => {
+    const done = await this.db.transaction(async (tx) => {
       const customerId = await useToken(tx, token, 'password_reset');
       const at = now();
       await tx.run('UPDATE accounts SET password_hash = ?, updated_at = ? WHERE customer_id = ?', [hash, at, customerId]);
@@ -89,6 +90,8 @@ export class RecoveryService {
       await tx.run('DELETE FROM login_failures WHERE email = (SELECT email FROM customers WHERE id = ?)', [customerId]);
       return { customerId };
     });
+    evictCustomerSessions(this.db, done.customerId);
+    return done;
   }
 
   /** Marks the customer's email as confirmed (`email_verified_at`), once per token. */

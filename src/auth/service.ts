@@ -5,6 +5,7 @@ import { claimOrInsertCustomer, toCustomer, type Customer, type CustomerRow } fr
 import * as v from '../validate.js';
 import { costOf, decoyHash, DEFAULT_SCRYPT_COST, hashPassword, verifyPassword } from './password.js';
 import { emitRegistered } from './recovery.js';
+import { evictSession, sessionCacheOf, type SessionCache } from './session-cache.js';
 import { hashToken, newToken } from './tokens.js';
 
 export const ROLES = ['customer', 'admin', 'staff'] as const;
@@ -47,6 +48,11 @@ export interface AuthOptions {
    * every five minutes) moves its expiry to now + idle, never past created + sessionTtlMs.
    */
   sessionIdleMs?: number;
+  /**
+   * PostgreSQL: how long this process may reuse a session it read (default SESSION_CACHE_MS or
+   * 5000; 0 = read every time). A revocation evicts it at once (NOTIFY); this only bounds a missed one.
+   */
+  sessionCacheMs?: number;
 }
 
 export const MIN_PASSWORD = 8;
@@ -95,6 +101,8 @@ export class AuthService {
   private readonly maxFailures: number;
   private readonly failureWindowMs: number;
   readonly scryptCost: number;
+  private readonly sessionCacheMs: number;
+  private readonly cache: SessionCache | undefined;
 
   constructor(
     private readonly db: Driver,
@@ -105,6 +113,8 @@ export class AuthService {
     this.failureWindowMs = options.failureWindowMs ?? 15 * 60_000;
     this.scryptCost = options.scryptCost ?? DEFAULT_SCRYPT_COST;
     this.sessionIdleMs = Math.min(this.sessionTtlMs, options.sessionIdleMs ?? 24 * 3600_000);
+    this.sessionCacheMs = options.sessionCacheMs ?? envMs('SESSION_CACHE_MS', 5000);
+    this.cache = this.sessionCacheMs > 0 ? sessionCacheOf(db) : undefined;
   }
 
   /** Creates the customer, its account and a first session, in one transaction. */
@@ -195,23 +205,39 @@ export class AuthService {
   }
 
   /**
-   * The session behind a token, or null when unknown, expired or idle too long. One indexed read;
+   * The session behind a token, or null when unknown, expired or idle too long. One indexed read
+   * (on PostgreSQL none for a session this process read recently: src/auth/session-cache.ts);
    * a use five minutes (or a tenth of the idle time) after the last slide also slides the idle expiry (a non-durable write).
    */
   async authenticate(token: string): Promise<Session | null> {
     const tokenHash = hashToken(token);
+    const readAt = Date.now();
+    const hit = this.cache?.get(tokenHash);
+    if (hit && readAt - hit.readAt < this.sessionCacheMs && Date.parse(hit.expiresAt) > readAt && !this.slideDue(hit, readAt)) {
+      return { customerId: hit.customerId, role: hit.role, tokenHash };
+    }
+    const seq = this.cache?.begin();
     const row = await this.db.get<{ customer_id: number; expires_at: string; created_at: string; role: Role }>(SESSION_SQL, [tokenHash]);
     const at = Date.now();
     if (!row || Date.parse(row.expires_at) <= at) return null;
-    const next = this.expiryFrom(Date.parse(row.created_at), at);
-    if (Date.parse(next) - Date.parse(row.expires_at) >= Math.min(5 * 60_000, this.sessionIdleMs / 10)) {
+    const session = { customerId: row.customer_id, role: row.role, expiresAt: row.expires_at, createdAt: row.created_at, readAt, seq: seq ?? 0 };
+    if (this.slideDue(session, at)) {
       // Best effort: a read must not fail because the slide could not be written (a busy or
-      // failed-closed database); the session then just keeps its current expiry.
+      // failed-closed database); the session then just keeps its current expiry. Not cached: the
+      // write's own NOTIFY would evict it.
+      const next = this.expiryFrom(Date.parse(row.created_at), at);
       await this.db
         .transaction((tx) => tx.run('UPDATE sessions SET expires_at = ? WHERE token_hash = ? AND expires_at < ?', [next, tokenHash, next]), { durable: false })
         .catch(() => undefined);
+    } else {
+      this.cache?.set(tokenHash, session);
     }
     return { customerId: row.customer_id, role: row.role, tokenHash };
+  }
+
+  private slideDue(s: { expiresAt: string; createdAt: string }, at: number): boolean {
+    const next = this.expiryFrom(Date.parse(s.createdAt), at);
+    return Date.parse(next) - Date.parse(s.expiresAt) >= Math.min(5 * 60_000, this.sessionIdleMs / 10);
   }
 
   private expiryFrom(createdMs: number, atMs: number): string {
@@ -220,6 +246,7 @@ export class AuthService {
 
   async logout(tokenHash: string): Promise<void> {
     await this.db.run('DELETE FROM sessions WHERE token_hash = ?', [tokenHash]);
+    evictSession(this.db, tokenHash);
   }
 
   async roleOf(customerId: number): Promise<Role | null> {
@@ -287,6 +314,11 @@ export class AuthService {
     ]);
     return expiresAt;
   }
+}
+
+function envMs(name: string, fallback: number): number {
+  const n = Number(process.env[name] || NaN);
+  return Number.isSafeInteger(n) && n >= 0 ? n : fallback;
 }
 
 function emailTaken(email: string): ConflictError {

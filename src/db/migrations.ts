@@ -11,6 +11,7 @@ import { staff } from './migrations/011_staff.js';
 import { imports } from './migrations/012_imports.js';
 import { salesRollup } from './migrations/013_sales_rollup.js';
 import { adminOrders } from './migrations/014_admin_orders.js';
+import { sessionNotify } from './migrations/015_session_notify.js';
 import type { Migration } from './migrations/types.js';
 
 export type { Migration } from './migrations/types.js';
@@ -33,6 +34,7 @@ export const migrations: Migration[] = [
   imports,
   salesRollup,
   adminOrders,
+  sessionNotify,
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

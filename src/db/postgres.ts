@@ -142,6 +142,12 @@ export class PostgresDriver implements Driver {
 
   private inFlight = 0;
   private closed = false;
+  private readonly closeHooks: (() => Promise<void>)[] = [];
+
+  /** Runs `hook` on close(), before the pool ends: for a helper's own connection (the session cache's LISTEN). */
+  onClose(hook: () => Promise<void>): void {
+    this.closeHooks.push(hook);
+  }
 
   /** Counts a call until it settles, so close() can let it finish: pool.end() would strand it forever. */
   private async track<T>(work: () => Promise<T>): Promise<T> {
@@ -254,6 +260,7 @@ export class PostgresDriver implements Driver {
     if (this.closed) return;
     this.closed = true;
     while (this.inFlight > 0) await new Promise((r) => setTimeout(r, 2));
+    for (const hook of this.closeHooks.splice(0)) await hook().catch(() => undefined);
     await this.pool.end();
   }
 }
