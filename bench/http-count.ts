@@ -2,8 +2,8 @@
  * SQL statements (and PostgreSQL round trips) per complete checkout over HTTP, counted by the
  * driver of an in-process server (buildServer, no background jobs) doing the benchmark's requests:
  * add product A, add product B, check out, as one signed-in shopper. On PostgreSQL it also counts
- * the round trips a checkout makes while it holds stock rows locked: from its first stock UPDATE
- * to its COMMIT.
+ * the round trips a checkout makes while it holds stock rows locked: from the statement with its
+ * first stock UPDATE (the checkout's batch) to its COMMIT.
  */
 import pg from 'pg';
 import { buildServer } from '../src/http/server.js';
@@ -29,7 +29,7 @@ function watchLockedRoundTrips(): { count: () => number; stop: () => void } {
     if (holding.has(this)) {
       locked++;
       if (/^(COMMIT|ROLLBACK)/.test(text)) holding.delete(this);
-    } else if (/^UPDATE product_variants SET stock = stock - /.test(text)) {
+    } else if (/UPDATE product_variants SET stock = stock - /.test(text)) {
       holding.add(this);
       locked++;
     }

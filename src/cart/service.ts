@@ -130,26 +130,31 @@ export class CartService {
     const variantId = lineOptions(options);
     return this.db.transaction(async (tx) => {
       const ref = await resolveOwner(tx, owner);
-      const rows = await tx.all<CartRow>(
+      // One batch (one round trip on PostgreSQL): the variant, the cart as it was, and the upsert,
+      // which adds only when the variant belongs to the product (and is its only one, if none was named).
+      const variants = statement(
         `SELECT pv.id AS variant_id, pv.product_id, pv.sku, pv.title, p.name, COALESCE(pv.price_cents, p.price_cents) AS price_cents, 0 AS quantity,
            pv.stock, p.category FROM product_variants pv JOIN products p ON p.id = pv.product_id
          WHERE ${variantId === undefined ? 'pv.product_id = ?' : 'pv.id = ?'} ORDER BY pv.id LIMIT 101`,
         [variantId ?? pid],
       );
+      const read = cartLinesStatement(ref);
+      const upsert = statement(
+        `INSERT INTO cart_items (${ref.column}, product_id, variant_id, quantity, added_at)
+         SELECT ?, pv.product_id, pv.id, ?, ? FROM product_variants pv
+         WHERE pv.product_id = ? AND ${variantId === undefined ? 'NOT EXISTS (SELECT 1 FROM product_variants o WHERE o.product_id = pv.product_id AND o.id <> pv.id)' : 'pv.id = ?'}
+         ON CONFLICT (${ref.column}, variant_id) DO UPDATE SET quantity = cart_items.quantity + excluded.quantity RETURNING quantity`,
+        variantId === undefined ? [ref.id, qty, now(), pid] : [ref.id, qty, now(), pid, variantId],
+      );
+      const done = await runBatch(tx, [variants, read, upsert]);
+      const rows = done.rows<CartRow>(variants);
       const row = rows[0];
       if (!row || row.product_id !== pid) {
         if (variantId !== undefined && (await tx.get('SELECT 1 AS one FROM products WHERE id = ?', [pid]))) throw new NotFoundError('Variant', variantId);
         throw new NotFoundError('Product', pid);
       }
       if (rows.length > 1) throw chooseVariant(pid, rows.map((r) => ({ id: r.variant_id, title: r.title, sku: r.sku })));
-      // The owner is locked, so the line read with the write is the line the write added to.
-      const read = cartLinesStatement(ref);
-      const upsert = statement(
-        `INSERT INTO cart_items (${ref.column}, product_id, variant_id, quantity, added_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (${ref.column}, variant_id) DO UPDATE SET quantity = cart_items.quantity + excluded.quantity RETURNING quantity`,
-        [ref.id, pid, row.variant_id, qty, now()],
-      );
-      const done = await runBatch(tx, [read, upsert]);
+      // The owner is locked, so the cart read with the upsert is the cart the upsert added to.
       const wanted = Number(done.rows<{ quantity: number }>(upsert)[0]!.quantity);
       if (wanted > v.MAX_QUANTITY) throw tooMany(wanted);
       if (wanted > row.stock) throw new InsufficientStockError(pid, row.stock, wanted, row.variant_id);
