@@ -3,6 +3,7 @@
  * message, counted on the runner's own driver (a second platform on the same database, so the
  * enqueuing transactions are not counted). Two shapes:
  * - stream: events committed one at a time, each nudging the runner (a shop under load);
+ * - concurrent: ten writers committing events at once, each commit nudging;
  * - burst: many messages due at once, found by a timer poll.
  * Every event makes two messages: a welcome email (dev mailbox) and a webhook to a local receiver.
  *
@@ -62,15 +63,20 @@ async function main(): Promise<void> {
       while ((await sent()) < n) await new Promise((r) => setTimeout(r, 5));
     };
     const runner = worker.startJobs({ pollMs: 200, allowPrivate: true, mail: { mailboxDir: mailbox } });
+    let flushesBefore = 0;
     const report = (label: string, before: ReturnType<typeof counters>, messages: number) => {
       const after = counters(worker);
       const per = (k: keyof typeof before) => ((after[k] - before[k]) / messages).toFixed(2);
-      console.log(`${label}: ${messages} messages; per message: statements ${per('statements')}, round trips ${per('roundTrips')}, transactions ${per('transactions')}`);
+      const flushes = 'recordFlushes' in runner ? ` (record flushes ${(runner.recordFlushes as number) - flushesBefore})` : '';
+      console.log(`${label}: ${messages} messages; per message: statements ${per('statements')}, round trips ${per('roundTrips')}, transactions ${per('transactions')}${flushes}`);
+      flushesBefore = 'recordFlushes' in runner ? (runner.recordFlushes as number) : 0;
     };
 
     await enqueue(-1);
     runner.nudge();
     await waitFor(2); // warm: statements prepared, templates loaded
+    await new Promise((r) => setTimeout(r, 50));
+    flushesBefore = 'recordFlushes' in runner ? (runner.recordFlushes as number) : 0;
 
     let before = counters(worker);
     for (let i = 0; i < EVENTS; i++) {
@@ -82,11 +88,25 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
     report('stream (one event per commit, nudged)', before, 2 * EVENTS);
 
+    // Ten writers committing at once, as under bench:http.
+    before = counters(worker);
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, w) => {
+        for (let i = w; i < EVENTS; i += 10) {
+          await enqueue(EVENTS + i);
+          runner.nudge();
+        }
+      }),
+    );
+    await waitFor(2 + 4 * EVENTS);
+    await new Promise((r) => setTimeout(r, 50));
+    report('concurrent (10 writers, nudged)', before, 2 * EVENTS);
+
     await runner.stop();
-    for (let i = 0; i < EVENTS; i++) await enqueue(EVENTS + i);
+    for (let i = 0; i < EVENTS; i++) await enqueue(2 * EVENTS + i);
     before = counters(worker);
     runner.start();
-    await waitFor(2 + 4 * EVENTS);
+    await waitFor(2 + 6 * EVENTS);
     await new Promise((r) => setTimeout(r, 50));
     report('burst (all due at once, timer poll)', before, 2 * EVENTS);
   } finally {
