@@ -59,8 +59,8 @@ export class AttemptRecorder {
           this.flushes++;
           await this.db.transaction((tx) => write(tx, batch.map((w) => w.result)), {
             // A success mark lost to a power cut only means the message is sent again, which
-            // at-least-once delivery already allows; a lost failure only means an earlier retry.
-            // A process crash loses nothing, so no fsync is waited for.
+            // at-least-once delivery already allows; a lost failure mark, one more attempt when
+            // the lease runs out. A crash of this process loses nothing committed. So no fsync.
             durable: false,
           });
           for (const w of batch) w.resolve();
