@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
 import type { Driver, Executor } from '../db/driver.js';
-import { inList, now } from '../db/sql.js';
+import { inList } from '../db/sql.js';
 import type { EventType, StoreEvent } from './events.js';
 import { mailboxTransport, renderEventMail, resolveMailSettings, smtpTransport, type MailSettings, type MailTransport } from './mail.js';
 import { allowPrivateFromEnv } from './ssrf.js';
+import { AttemptRecorder } from './recorder.js';
 import { TemplateStore } from './templates.js';
 import { postWebhook, signWebhook } from './webhooks.js';
 
@@ -68,12 +69,21 @@ interface Outcome {
   gone?: boolean;
 }
 
+export interface RoundOptions {
+  /**
+   * Look with a read before claiming (default true): an idle poll takes no write lock and costs no
+   * fsync. A round started by a nudge (a local commit just enqueued messages) claims at once.
+   */
+  precheck?: boolean;
+}
+
 /**
  * Delivers outbox messages: claims a batch in one transaction (PostgreSQL `FOR UPDATE SKIP LOCKED`,
  * so processes never take the same row; SQLite through its one writer), sends each outside any
- * transaction, records each result in another. A claim moves `next_attempt_at` to the end of the
- * lease, so the rows of a process that died become due again when it runs out; a failed attempt
- * sets it to the back-off at once. Delivery is at least once; a success is recorded once.
+ * transaction, and records the results in groups (recorder.ts: one transaction for every result
+ * that is in, as soon as one is). A claim moves `next_attempt_at` to the end of the lease, so the
+ * rows of a process that died become due again when it runs out; a failed attempt sets it to the
+ * back-off at once. Delivery is at least once; a success is recorded once.
  */
 export class NotificationRunner {
   readonly pollMs: number;
@@ -89,6 +99,9 @@ export class NotificationRunner {
   private claims = 0;
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<void> | undefined;
+  /** Rounds in flight, the timer's and runOnce callers', for stop() to wait for. */
+  private readonly rounds = new Set<Promise<number>>();
+  private readonly recorder: AttemptRecorder;
   private stopped = true;
   private again = false;
 
@@ -105,6 +118,12 @@ export class NotificationRunner {
     this.allowPrivate = options.allowPrivate ?? allowPrivateFromEnv();
     this.mail = resolveMailSettings(target, options.mail);
     this.templates = new TemplateStore(this.mail.templatesDir);
+    this.recorder = new AttemptRecorder(db);
+  }
+
+  /** Record transactions written so far (each holds every result that was in when it started). */
+  get recordFlushes(): number {
+    return this.recorder.flushes;
   }
 
   /** Attempts per message: the first plus one per wait in the schedule. */
@@ -135,23 +154,26 @@ export class NotificationRunner {
       this.again = true;
       return;
     }
-    this.schedule(0);
+    this.schedule(0, { precheck: false });
   }
 
+  /** Waits for the rounds in flight and the records they queued. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.round;
+    await Promise.allSettled(this.rounds);
+    await this.recorder.idle();
     this.transport?.close();
     this.transport = undefined;
   }
 
-  private schedule(ms: number): void {
+  private schedule(ms: number, round: RoundOptions = {}): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.round = this.runOnce()
+      this.round = this.runOnce(Date.now(), round)
         .then((n) => n)
         .catch((e: unknown) => {
           this.options.onError?.(e);
@@ -162,38 +184,46 @@ export class NotificationRunner {
           if (this.stopped) return;
           const more = n >= this.batchSize || this.again;
           this.again = false;
-          this.schedule(more ? 0 : this.pollMs);
+          // A full batch or a nudge during the round: there is work, so no read first.
+          this.schedule(more ? 0 : this.pollMs, { precheck: !more });
         });
     }, ms);
     this.timer.unref();
   }
 
-  /** One round: claim due messages, deliver them, record the results. Returns how many were claimed. */
-  async runOnce(at = Date.now()): Promise<number> {
+  /**
+   * One round: claim due messages, deliver them, record the results. Resolves, with how many were
+   * claimed, once every result is recorded.
+   */
+  runOnce(at = Date.now(), options: RoundOptions = {}): Promise<number> {
+    const round = this.claimAndDeliver(at, options.precheck ?? true);
+    this.rounds.add(round);
+    const forget = () => this.rounds.delete(round);
+    round.then(forget, forget);
+    return round;
+  }
+
+  private async claimAndDeliver(at: number, precheck: boolean): Promise<number> {
     const claim = `${this.holder}:${++this.claims}`;
-    const rows = await this.claim(claim, at);
+    const rows = await this.claim(claim, at, precheck);
     await Promise.all(rows.map((row) => this.deliverAndRecord(row, claim)));
     return rows.length;
   }
 
-  private async claim(claim: string, at: number): Promise<Claimed[]> {
+  private async claim(claim: string, at: number, precheck: boolean): Promise<Claimed[]> {
     const nowIso = new Date(at).toISOString();
     const until = new Date(at + this.leaseMs).toISOString();
-    // A read first, on the reader connection: an idle poll takes no write lock and costs no fsync.
-    const due = await this.db.get(`SELECT id FROM notifications WHERE status IN ('pending', 'failed') AND next_attempt_at <= ? LIMIT 1`, [nowIso]);
-    if (!due) return [];
+    if (precheck) {
+      // On the reader connection: an idle poll takes no write lock and costs no fsync.
+      const due = await this.db.get(`SELECT id FROM notifications WHERE status IN ('pending', 'failed') AND next_attempt_at <= ? LIMIT 1`, [nowIso]);
+      if (!due) return [];
+    }
+    const params = [until, claim, nowIso, nowIso, this.batchSize];
+    // A claim lost to a power cut only means the message is claimed again: no fsync needed.
     return this.db.transaction(async (tx) => {
-      const lock = tx.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
-      const claimed = await tx.all<{ id: number }>(
-        `UPDATE notifications SET next_attempt_at = ?, claimed_by = ?, attempts = attempts + 1, updated_at = ?
-         WHERE id IN (SELECT id FROM notifications WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?
-                      ORDER BY next_attempt_at, id LIMIT ?${lock})
-         RETURNING id`,
-        [until, claim, nowIso, nowIso, this.batchSize],
-      );
-      if (claimed.length === 0) return [];
-      return loadClaimed(tx, claimed.map((c) => c.id));
-      // A claim lost to a power cut only means the message is claimed again: no fsync needed.
+      if (tx.dialect === 'postgres') return tx.all<Claimed>(PG_CLAIM, params);
+      const claimed = await tx.all<{ id: number }>(SQLITE_CLAIM, params);
+      return claimed.length === 0 ? [] : loadClaimed(tx, claimed.map((c) => c.id));
     }, { durable: false });
   }
 
@@ -205,7 +235,15 @@ export class NotificationRunner {
     } catch (e) {
       outcome = { ok: false, statusCode: null, error: e instanceof Error ? e.message : String(e) };
     }
-    await this.record(row, claim, outcome, Date.now() - started);
+    await this.recorder.record({ id: row.id, claim, ok: outcome.ok, statusCode: outcome.statusCode, error: outcome.error, durationMs: Date.now() - started, ...this.afterFailure(row, outcome) });
+  }
+
+  /** What a failed attempt makes of the message: dead, or failed until the back-off (or the receiver's Retry-After) ends. */
+  private afterFailure(row: Claimed, outcome: Outcome): { dead?: boolean; nextAttemptAt?: string; gone?: boolean } {
+    if (outcome.ok) return {};
+    const dead = outcome.permanent === true || row.attempts >= this.maxAttempts;
+    const wait = dead ? 0 : Math.max(this.backoff(row.attempts), outcome.retryAfterMs ?? 0);
+    return { dead, nextAttemptAt: new Date(Date.now() + wait).toISOString(), gone: outcome.gone === true };
   }
 
   private event(row: Claimed): StoreEvent {
@@ -251,55 +289,32 @@ export class NotificationRunner {
     };
   }
 
-  private async record(row: Claimed, claim: string, outcome: Outcome, durationMs: number): Promise<void> {
-    const at = now();
-    await this.db.transaction(async (tx) => {
-      let changed: number;
-      if (outcome.ok) {
-        // Whoever records first wins: a repeat delivered after a lease ran out is not a second success.
-        changed = (
-          await tx.run(
-            `UPDATE notifications SET status = 'sent', sent_at = ?, last_error = NULL, private = NULL, claimed_by = NULL, updated_at = ?
-             WHERE id = ? AND status IN ('pending', 'failed')`,
-            [at, at, row.id],
-          )
-        ).changes;
-      } else {
-        const dead = outcome.permanent === true || row.attempts >= this.maxAttempts;
-        const wait = dead ? 0 : Math.max(this.backoff(row.attempts), outcome.retryAfterMs ?? 0);
-        changed = (
-          await tx.run(
-            `UPDATE notifications SET status = ?, next_attempt_at = ?, last_error = ?, claimed_by = NULL, updated_at = ?
-             WHERE id = ? AND status IN ('pending', 'failed') AND claimed_by = ?`,
-            [dead ? 'dead' : 'failed', new Date(Date.now() + wait).toISOString(), outcome.error, at, row.id, claim],
-          )
-        ).changes;
-        if (outcome.gone && changed === 1) {
-          await tx.run("UPDATE webhook_endpoints SET enabled = 0, disabled_reason = 'the receiver answered 410 Gone', updated_at = ? WHERE id = (SELECT endpoint_id FROM notifications WHERE id = ?)", [
-            at,
-            row.id,
-          ]);
-        }
-      }
-      if (changed === 1) {
-        await tx.run('INSERT INTO notification_attempts (notification_id, at, ok, status_code, duration_ms, error) VALUES (?, ?, ?, ?, ?, ?)', [
-          row.id,
-          at,
-          outcome.ok ? 1 : 0,
-          outcome.statusCode,
-          durationMs,
-          outcome.error,
-        ]);
-      }
-    });
-  }
-
   /** The schedule's wait after the n-th failed attempt, ±20 % jitter so retries of many messages spread out. */
   private backoff(attempts: number): number {
     const base = this.retryScheduleMs[Math.min(attempts, this.retryScheduleMs.length) - 1] ?? 0;
     return Math.round(base * (0.8 + Math.random() * 0.4));
   }
 }
+
+/** Takes due rows: the lease moves next_attempt_at on, so another round skips them until it ends. */
+const claimStatement = (lock: string, returning: string) => `UPDATE notifications SET next_attempt_at = ?, claimed_by = ?, attempts = attempts + 1, updated_at = ?
+  WHERE id IN (SELECT id FROM notifications WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?
+               ORDER BY next_attempt_at, id LIMIT ?${lock})
+  RETURNING ${returning}`;
+
+/** SQLite: its one writer serialises claims; the load is a second statement (in-process, no round trip). */
+const SQLITE_CLAIM = claimStatement('', 'id');
+
+/**
+ * PostgreSQL: the claim and the load in one statement (SKIP LOCKED: processes never take the same
+ * row). The notification's columns come from RETURNING, since a SELECT in the same statement sees
+ * the rows as they were before the UPDATE (its `attempts` one short).
+ */
+const PG_CLAIM = `WITH c AS (${claimStatement(' FOR UPDATE SKIP LOCKED', 'id, event_id, kind, recipient, template, private, attempts, endpoint_id')})
+SELECT c.id, c.event_id, c.kind, c.recipient, c.template, c.private, c.attempts, e.type, e.payload, e.created_at AS event_at,
+       w.url, w.secret, w.enabled
+FROM c JOIN outbox_events e ON e.id = c.event_id LEFT JOIN webhook_endpoints w ON w.id = c.endpoint_id
+ORDER BY c.id`;
 
 async function loadClaimed(tx: Executor, ids: number[]): Promise<Claimed[]> {
   const where = inList(tx.dialect, 'n.id', ids);
