@@ -13,7 +13,7 @@
  *  - the stock = ledger invariant of the benchmarked database after the runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -77,6 +77,21 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+/** CPU seconds used so far by every PostgreSQL server process on this machine (0 when none is local). */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      /* the process ended */
+    }
+  }
+  return total;
+}
+
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 const f = (n: number) => Math.round(n).toLocaleString('en-US');
 const load = () => loadavg()[0]!.toFixed(2);
@@ -94,6 +109,8 @@ interface ServerRun {
   driverCores: number;
   /** CPU time of the server processes per complete checkout, in µs (background jobs included). */
   serverCpuMicros: number;
+  /** CPU time of the local PostgreSQL processes per complete checkout, in µs (0 on SQLite). */
+  databaseCpuMicros: number;
   worstStall: number | null;
 }
 
@@ -143,6 +160,7 @@ async function serverRun(dbUrl: string, products: number[], workers: number): Pr
     const windowStart = Date.now();
     const startCpu = process.cpuUsage();
     const serverCpu = cpuSeconds(server.pid!);
+    const databaseCpu = postgresCpuSeconds();
     const start = performance.now();
     await Promise.all(
       tokens.map(async (token, i) => {
@@ -163,6 +181,7 @@ async function serverRun(dbUrl: string, products: number[], workers: number): Pr
     const elapsed = (performance.now() - start) / 1000;
     const driverCpu = process.cpuUsage(startCpu);
     const serverCpuUsed = cpuSeconds(server.pid!) - serverCpu;
+    const databaseCpuUsed = postgresCpuSeconds() - databaseCpu;
     const windowEnd = Date.now();
     await new Promise((r) => setTimeout(r, 300)); // the monitor's last window of the run
     const stalls = existsSync(loopFile)
@@ -201,6 +220,7 @@ async function serverRun(dbUrl: string, products: number[], workers: number): Pr
       healthRps,
       driverCores: (driverCpu.user + driverCpu.system) / 1e6 / elapsed,
       serverCpuMicros: checkouts > 0 ? (serverCpuUsed * 1e6) / checkouts : 0,
+      databaseCpuMicros: checkouts > 0 ? (databaseCpuUsed * 1e6) / checkouts : 0,
       worstStall: stalls.length ? stalls.reduce((m, [, ms]) => Math.max(m, ms), 0) : null,
     };
   } finally {
@@ -252,6 +272,7 @@ async function main(): Promise<void> {
       console.log(`  GET /healthz requests/s     : ${f(r.healthRps)}  (HTTP ceiling of the same server)`);
       console.log(`  load driver CPU             : ${r.driverCores.toFixed(2)} cores`);
       console.log(`  server CPU per checkout     : ${f(r.serverCpuMicros)} µs  (all server processes, outbox runner included)`);
+      if (PG_URL) console.log(`  PostgreSQL CPU per checkout : ${f(r.databaseCpuMicros)} µs  (every local postgres process)`);
     }
     console.log(`library, 16 in flight         : ${f(library.rate)} checkouts/s (${LIBRARY_CHECKOUTS} checkouts), ${f(library.cpuMicros)} µs CPU per checkout`);
     console.log(`HTTP (${one.workers} process(es)) / library : ${((100 * one.rate) / library.rate).toFixed(0)}%  (target on SQLite: 50%)`);
