@@ -10,7 +10,11 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { EcommercePlatform } from '../src/index.js';
 
-const SCRIPT = fileURLToPath(new URL('./checkout.sql', import.meta.url));
+/** bench/checkout.sql: statement by statement, as issue 15 listed it; checkout-batched.sql: as the engine now sends it. */
+export const PGBENCH_SCRIPTS = {
+  statements: fileURLToPath(new URL('./checkout.sql', import.meta.url)),
+  batched: fileURLToPath(new URL('./checkout-batched.sql', import.meta.url)),
+} as const;
 const PRODUCTS = 100;
 
 export interface PgbenchResult {
@@ -20,22 +24,25 @@ export interface PgbenchResult {
   statements: number;
 }
 
-export async function pgbenchBound(baseUrl: string, o: { seconds: number; clients: number }): Promise<PgbenchResult> {
+export async function pgbenchBound(baseUrl: string, o: { seconds: number; clients: number; script: keyof typeof PGBENCH_SCRIPTS }): Promise<PgbenchResult> {
+  const SCRIPT = PGBENCH_SCRIPTS[o.script];
   const schema = `sk_pgbench_${process.pid}`;
   const u = new URL(baseUrl);
   u.searchParams.set('schema', schema);
   const p = await EcommercePlatform.open(u.toString());
   const products: number[] = [];
   const customers: number[] = [];
+  const variants: number[] = [];
   try {
     // One at a time, so the ids are consecutive (the script draws them from a range).
     for (let i = 0; i < PRODUCTS; i++) products.push(await p.addProduct({ name: `Product ${i}`, priceCents: 500 + i, stock: 100_000_000 }));
     for (let i = 0; i < o.clients; i++) customers.push(await p.createCustomer({ email: `pgbench${i}@example.com`, name: `Pgbench ${i}` }));
+    for (const productId of products) variants.push((await p.db.get<{ id: number }>('SELECT id FROM product_variants WHERE product_id = ?', [productId]))!.id);
   } finally {
     await p.close();
   }
   const consecutive = (ids: number[]) => ids.every((id, i) => id === ids[0]! + i);
-  if (!consecutive(products) || !consecutive(customers)) throw new Error('pgbench fixture: ids are not consecutive');
+  if (!consecutive(products) || !consecutive(customers) || !consecutive(variants)) throw new Error('pgbench fixture: ids are not consecutive');
   const base = new URL(baseUrl);
   base.searchParams.delete('schema');
   try {
@@ -57,6 +64,8 @@ export async function pgbenchBound(baseUrl: string, o: { seconds: number; client
         `pmin=${products[0]}`,
         '-D',
         `pmax=${products.at(-1)}`,
+        '-D',
+        `vmin=${variants[0]}`,
         '-f',
         SCRIPT,
         '-h',

@@ -43,7 +43,7 @@ Environment:
   IMAGE_PUBLIC_URL          where browsers fetch images, e.g. a CDN (default the server's /images/)
   SMTP_URL, MAIL_FROM       email transport (default: .eml files in a dev mailbox, MAILBOX_DIR)
   SHOP_NAME, SHOP_URL       the shop's name and link base in emails; MAIL_TEMPLATES overrides templates
-  JOB_POLL_MS, JOB_LEASE_MS, RETRY_SCHEDULE_MS   the outbox runner (docs/NOTIFICATIONS.md)
+  JOB_POLL_MS, JOB_NUDGE_MS, JOB_LEASE_MS, RETRY_SCHEDULE_MS   the outbox runner (docs/NOTIFICATIONS.md)
   WEBHOOK_ALLOW_PRIVATE=true  allow webhook targets on private addresses
 
 Production, several processes and moving from SQLite to PostgreSQL: docs/DEPLOY.md`,

@@ -18,6 +18,11 @@ export interface RunnerOptions {
   leaseMs?: number;
   /** The waits between attempts (RETRY_SCHEDULE_MS, comma-separated); after the last one the message is dead. */
   retryScheduleMs?: number[];
+  /**
+   * How long a nudged runner waits before claiming (JOB_NUDGE_MS, default 20): the messages of the
+   * commits in that window share one claim and one record transaction.
+   */
+  nudgeMs?: number;
   /** Messages claimed per round (default 20). */
   batchSize?: number;
   /** Per webhook attempt (default 10 s). */
@@ -104,6 +109,8 @@ export class NotificationRunner {
   private readonly recorder: AttemptRecorder;
   private stopped = true;
   private again = false;
+  private nudged = false;
+  private readonly nudgeMs: number;
 
   constructor(
     private readonly db: Driver,
@@ -114,6 +121,7 @@ export class NotificationRunner {
     this.leaseMs = options.leaseMs ?? envMs('JOB_LEASE_MS') ?? 30_000;
     this.retryScheduleMs = options.retryScheduleMs ?? envList('RETRY_SCHEDULE_MS') ?? DEFAULT_RETRY_SCHEDULE_MS;
     this.batchSize = options.batchSize ?? 20;
+    this.nudgeMs = options.nudgeMs ?? (process.env.JOB_NUDGE_MS === '0' ? 0 : envMs('JOB_NUDGE_MS')) ?? 20;
     this.webhookTimeoutMs = options.webhookTimeoutMs ?? 10_000;
     this.allowPrivate = options.allowPrivate ?? allowPrivateFromEnv();
     this.mail = resolveMailSettings(target, options.mail);
@@ -147,14 +155,17 @@ export class NotificationRunner {
     return this;
   }
 
-  /** Look now (after a local commit that enqueued messages) instead of at the next poll. */
+  /** Look soon (after a local commit that enqueued messages) instead of at the next poll. */
   nudge(): void {
     if (this.stopped) return;
     if (this.round) {
       this.again = true;
       return;
     }
-    this.schedule(0, { precheck: false });
+    // A nudge already waiting takes this commit's messages too; pushing it back would starve it.
+    if (this.nudged) return;
+    this.nudged = true;
+    this.schedule(this.nudgeMs, { precheck: false });
   }
 
   /** Waits for the rounds in flight and the records they queued. */
@@ -173,6 +184,7 @@ export class NotificationRunner {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.nudged = false;
       this.round = this.runOnce(Date.now(), round)
         .then((n) => n)
         .catch((e: unknown) => {
@@ -182,10 +194,12 @@ export class NotificationRunner {
         .then((n) => {
           this.round = undefined;
           if (this.stopped) return;
-          const more = n >= this.batchSize || this.again;
+          const full = n >= this.batchSize;
+          const more = full || this.again;
           this.again = false;
           // A full batch or a nudge during the round: there is work, so no read first.
-          this.schedule(more ? 0 : this.pollMs, { precheck: !more });
+          if (more && !full) this.nudged = true;
+          this.schedule(full ? 0 : more ? this.nudgeMs : this.pollMs, { precheck: !more });
         });
     }, ms);
     this.timer.unref();
