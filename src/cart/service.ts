@@ -109,7 +109,7 @@ export class CartService {
 
   /** Adds to the owner's line for the variant (creating it); the line may not exceed the variant's stock. */
   async add(owner: CartOwner, productId: number, quantity = 1, options?: LineOptions): Promise<void> {
-    await this.addThen(owner, productId, quantity, options, async () => undefined);
+    await this.addLine(owner, productId, quantity, options, null);
   }
 
   /**
@@ -124,6 +124,17 @@ export class CartService {
     options: LineOptions | undefined,
     then: (tx: Executor, ref: OwnerRef, lines: CartRow[]) => Promise<T>,
   ): Promise<T> {
+    return (await this.addLine(owner, productId, quantity, options, then))!;
+  }
+
+  /** add (then === null) or addThen. */
+  private async addLine<T>(
+    owner: CartOwner,
+    productId: number,
+    quantity: number,
+    options: LineOptions | undefined,
+    then: ((tx: Executor, ref: OwnerRef, lines: CartRow[]) => Promise<T>) | null,
+  ): Promise<T | undefined> {
     checkOwner(owner);
     const pid = v.id(productId, 'productId');
     const qty = v.quantity(quantity);
@@ -138,7 +149,8 @@ export class CartService {
          WHERE ${variantId === undefined ? 'pv.product_id = ?' : 'pv.id = ?'} ORDER BY pv.id LIMIT 101`,
         [variantId ?? pid],
       );
-      const read = cartLinesStatement(ref);
+      // The cart is read only for a caller that answers with it (`then`).
+      const read = then === null ? null : cartLinesStatement(ref);
       const upsert = statement(
         `INSERT INTO cart_items (${ref.column}, product_id, variant_id, quantity, added_at)
          SELECT ?, pv.product_id, pv.id, ?, ? FROM product_variants pv
@@ -146,7 +158,7 @@ export class CartService {
          ON CONFLICT (${ref.column}, variant_id) DO UPDATE SET quantity = cart_items.quantity + excluded.quantity RETURNING quantity`,
         variantId === undefined ? [ref.id, qty, now(), pid] : [ref.id, qty, now(), pid, variantId],
       );
-      const done = await runBatch(tx, [variants, read, upsert]);
+      const done = await runBatch(tx, read === null ? [variants, upsert] : [variants, read, upsert]);
       const rows = done.rows<CartRow>(variants);
       const row = rows[0];
       if (!row || row.product_id !== pid) {
@@ -158,6 +170,7 @@ export class CartService {
       const wanted = Number(done.rows<{ quantity: number }>(upsert)[0]!.quantity);
       if (wanted > v.MAX_QUANTITY) throw tooMany(wanted);
       if (wanted > row.stock) throw new InsufficientStockError(pid, row.stock, wanted, row.variant_id);
+      if (then === null || read === null) return undefined;
       const lines = [...done.rows<CartRow>(read).filter((l) => l.variant_id !== row.variant_id), { ...row, quantity: wanted }];
       return then(tx, ref, lines.sort((a, b) => a.variant_id - b.variant_id));
     }, CART_WRITE);
