@@ -129,6 +129,11 @@ export class NotificationRunner {
     this.recorder = new AttemptRecorder(db);
   }
 
+  /** Rounds run so far (each at most one claim), for tests and benchmarks. */
+  get claimRounds(): number {
+    return this.claims;
+  }
+
   /** Record transactions written so far (each holds every result that was in when it started). */
   get recordFlushes(): number {
     return this.recorder.flushes;
