@@ -73,7 +73,10 @@ describe.each(backends)('the outbox across server processes on $name', (backend:
     // Every cart is ready: the checkouts start together.
     const orders = await Promise.all(shoppers.map((s) => call(url, 'POST', '/api/orders', s.token)));
     expect(orders.map((o) => o.status)).toEqual(Array(ORDERS).fill(201));
-    const servedBy = new Set(serve.logs.filter((l) => l.msg === 'request' && l.url === '/api/orders').map((l) => l.pid));
+    // A request's log line is written after its response and reaches us through a pipe: wait for all of them.
+    const orderLogs = () => serve.logs.filter((l) => l.msg === 'request' && l.url === '/api/orders');
+    await eventually(() => orderLogs().length >= ORDERS, 30_000, 'the log line of every order request');
+    const servedBy = new Set(orderLogs().map((l) => l.pid));
     expect(servedBy.size).toBeGreaterThan(1);
 
     const confirmations = () => smtp!.mails.filter((m) => m.subject.includes('confirmed'));
