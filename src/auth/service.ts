@@ -5,6 +5,7 @@ import { claimOrInsertCustomer, toCustomer, type Customer, type CustomerRow } fr
 import * as v from '../validate.js';
 import { costOf, decoyHash, DEFAULT_SCRYPT_COST, hashPassword, verifyPassword } from './password.js';
 import { emitRegistered } from './recovery.js';
+import { envWhole } from '../env.js';
 import { evictSession, sessionCacheOf, type SessionCache } from './session-cache.js';
 import { hashToken, newToken } from './tokens.js';
 
@@ -113,7 +114,7 @@ export class AuthService {
     this.failureWindowMs = options.failureWindowMs ?? 15 * 60_000;
     this.scryptCost = options.scryptCost ?? DEFAULT_SCRYPT_COST;
     this.sessionIdleMs = Math.min(this.sessionTtlMs, options.sessionIdleMs ?? 24 * 3600_000);
-    this.sessionCacheMs = options.sessionCacheMs ?? envMs('SESSION_CACHE_MS', 5000);
+    this.sessionCacheMs = options.sessionCacheMs ?? envWhole('SESSION_CACHE_MS', 5000);
     this.cache = this.sessionCacheMs > 0 ? sessionCacheOf(db) : undefined;
   }
 
@@ -314,11 +315,6 @@ export class AuthService {
     ]);
     return expiresAt;
   }
-}
-
-function envMs(name: string, fallback: number): number {
-  const n = Number(process.env[name] || NaN);
-  return Number.isSafeInteger(n) && n >= 0 ? n : fallback;
 }
 
 function emailTaken(email: string): ConflictError {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { envWhole } from '../env.js';
 import { BusyError } from '../errors.js';
 import {
   assertLooksReadOnly,
@@ -86,11 +87,6 @@ class PgExecutor implements Executor {
 /** SQLSTATEs worth retrying the whole transaction for. */
 const RETRYABLE = new Set(['40001', '40P01']);
 
-function envMs(name: string, fallback: number): number {
-  const n = Number(process.env[name] ?? '');
-  return process.env[name] !== undefined && process.env[name] !== '' && Number.isSafeInteger(n) && n >= 0 ? n : fallback;
-}
-
 /** A timeout (lock, statement, pool) as the engine's 503 `busy`; anything else unchanged. */
 function asBusy(e: unknown): unknown {
   const code = (e as { code?: string } | null)?.code;
@@ -123,14 +119,14 @@ export class PostgresDriver implements Driver {
     parsed.searchParams.delete('schema');
     if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`Invalid schema name: ${schema}`);
     this.schema = schema;
-    const lockMs = options.lockTimeoutMs ?? envMs('PG_LOCK_TIMEOUT_MS', 5000);
-    const statementMs = options.statementTimeoutMs ?? envMs('PG_STATEMENT_TIMEOUT_MS', 60_000);
+    const lockMs = options.lockTimeoutMs ?? envWhole('PG_LOCK_TIMEOUT_MS', 5000);
+    const statementMs = options.statementTimeoutMs ?? envWhole('PG_STATEMENT_TIMEOUT_MS', 60_000);
     // Session settings sent at connect: no round trip per transaction.
     const settings = [...(schema ? [`-c search_path=${schema}`] : []), `-c lock_timeout=${lockMs}`, `-c statement_timeout=${statementMs}`];
     this.pool = new pg.Pool({
       connectionString: parsed.toString(),
       max: options.poolMax ?? Number(process.env.PGPOOL_MAX ?? 10),
-      connectionTimeoutMillis: options.connectTimeoutMs ?? envMs('PG_CONNECT_TIMEOUT_MS', 10_000),
+      connectionTimeoutMillis: options.connectTimeoutMs ?? envWhole('PG_CONNECT_TIMEOUT_MS', 10_000),
       options: settings.join(' '),
     });
     this.pool.on('error', () => {

@@ -41,17 +41,7 @@ export function recordMovement(tx: Executor, productId: number, delta: number, r
   ]);
 }
 
-/** Ledger rows of one change (checkout's lines) in as few statements as possible. */
-export async function recordMovements(
-  tx: Executor,
-  rows: ReadonlyArray<{ productId: number; variantId: number; delta: number }>,
-  reason: string,
-  orderId: number | null,
-): Promise<void> {
-  for (const s of movementStatements(rows, reason, orderId)) await tx.run(s.sql, s.params);
-}
-
-/** recordMovements' statements, for a batch (checkout). */
+/** The ledger rows of one change (checkout's lines) as batch statements, in as few as possible. */
 export function movementStatements(rows: ReadonlyArray<{ productId: number; variantId: number; delta: number }>, reason: string, orderId: number | null): Statement[] {
   const at = now();
   return insertStatements(

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Driver, Executor } from '../db/driver.js';
+import { envWhole } from '../env.js';
 import { inList } from '../db/sql.js';
 import type { EventType, StoreEvent } from './events.js';
 import { mailboxTransport, renderEventMail, resolveMailSettings, smtpTransport, type MailSettings, type MailTransport } from './mail.js';
@@ -121,7 +122,7 @@ export class NotificationRunner {
     this.leaseMs = options.leaseMs ?? envMs('JOB_LEASE_MS') ?? 30_000;
     this.retryScheduleMs = options.retryScheduleMs ?? envList('RETRY_SCHEDULE_MS') ?? DEFAULT_RETRY_SCHEDULE_MS;
     this.batchSize = options.batchSize ?? 20;
-    this.nudgeMs = options.nudgeMs ?? (process.env.JOB_NUDGE_MS === '0' ? 0 : envMs('JOB_NUDGE_MS')) ?? 20;
+    this.nudgeMs = options.nudgeMs ?? envWhole('JOB_NUDGE_MS', 20);
     this.webhookTimeoutMs = options.webhookTimeoutMs ?? 10_000;
     this.allowPrivate = options.allowPrivate ?? allowPrivateFromEnv();
     this.mail = resolveMailSettings(target, options.mail);
