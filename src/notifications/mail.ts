@@ -4,6 +4,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import { isPostgresUrl } from '../db/open.js';
 import type { Order } from '../orders/service.js';
 import type { EventType, StoreEvent } from './events.js';
+import { composeMail, type PlainMail } from './mime.js';
 import { TemplateStore, type RenderedMail } from './templates.js';
 
 export interface MailSettings {
@@ -62,13 +63,18 @@ function messageId(id: number, from: string): string {
   return `<notification-${id}@${domain}>`;
 }
 
+function fieldsOf(m: OutgoingMail, from: string): PlainMail {
+  return { from, to: m.to, subject: m.mail.subject, text: m.mail.text, html: m.mail.html, messageId: messageId(m.id, from) };
+}
+
 /** SMTP through nodemailer (one pooled connection set per process). */
 export function smtpTransport(url: string, from: string): MailTransport {
   const transporter: Transporter = nodemailer.createTransport(url, { pool: true, maxConnections: 4 } as never);
   return {
     name: 'smtp',
     async send(m) {
-      await transporter.sendMail({ from, to: m.to, subject: m.mail.subject, text: m.mail.text, html: m.mail.html, messageId: messageId(m.id, from) });
+      const fields = fieldsOf(m, from);
+      await transporter.sendMail(composeMail(fields) ?? fields);
     },
     close: () => transporter.close(),
   };
@@ -81,12 +87,14 @@ export function mailboxTransport(dir: string, from: string): MailTransport {
   return {
     name: 'mailbox',
     async send(m) {
-      const info = (await composer.sendMail({ from, to: m.to, subject: m.mail.subject, text: m.mail.text, html: m.mail.html, messageId: messageId(m.id, from) })) as { message: Buffer };
+      const fields = fieldsOf(m, from);
+      const composed = composeMail(fields);
+      const message = composed ? composed.raw.replace(/\r\n/g, '\n') : ((await composer.sendMail(fields)) as { message: Buffer }).message;
       // A repeat of the same message overwrites its file: one file per message, whatever the attempts.
       // The folder is made once per process; a folder removed later makes writeFile fail, and the next attempt makes it again.
       if (!made) await mkdir(dir, { recursive: true });
       made = true;
-      await writeFile(join(dir, `${m.id}.eml`), info.message).catch((e: unknown) => {
+      await writeFile(join(dir, `${m.id}.eml`), message).catch((e: unknown) => {
         made = false;
         throw e;
       });
