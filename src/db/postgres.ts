@@ -128,6 +128,8 @@ export class PostgresDriver implements Driver {
       max: options.poolMax ?? Number(process.env.PGPOOL_MAX ?? 10),
       connectionTimeoutMillis: options.connectTimeoutMs ?? envWhole('PG_CONNECT_TIMEOUT_MS', 10_000),
       options: settings.join(' '),
+      // A client is one transaction's at a time; pipelining only sends what it queues without waiting.
+      pipeline: true,
     });
     this.pool.on('error', () => {
       /* an idle client died; the pool replaces it */
@@ -172,9 +174,9 @@ export class PostgresDriver implements Driver {
     return this.track(() => this.runTransaction(fn, options));
   }
 
-  /** Transaction control, counted as round trips. */
-  private control(client: pg.PoolClient, sql: string): Promise<unknown> {
-    this.stats.roundTrips++;
+  /** Transaction control, counted as a round trip unless it rides with the statement after it. */
+  private control(client: pg.PoolClient, sql: string, pipelined = false): Promise<unknown> {
+    if (!pipelined) this.stats.roundTrips++;
     return client.query(sql);
   }
 
@@ -186,10 +188,14 @@ export class PostgresDriver implements Driver {
       let broken = false;
       try {
         // The Postgres twin of SQLite's NORMAL commit for non-durable calls (cart edits), sent
-        // with BEGIN in one simple-protocol message: one round trip instead of two.
-        await this.control(client, options.durable === false ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
+        // with BEGIN in one simple-protocol message. The connection pipelines: BEGIN goes out with
+        // the body's first statement instead of a round trip ahead of it. BEGIN cannot fail on a
+        // live connection, and on a dead one every statement after it fails too.
+        const begin = this.control(client, options.durable === false ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN', true);
+        begin.catch(() => undefined);
         const tx = new PgExecutor(client, this.stats);
         const result = await fn(tx);
+        await begin;
         await this.beforeCommit?.(tx, attempt);
         await this.control(client, 'COMMIT');
         return result;
