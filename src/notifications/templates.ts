@@ -21,9 +21,17 @@ type Context = Record<string, unknown>;
  * fields in scope; `{{^name}}…{{/name}}` renders when it is absent.
  */
 export function renderTemplate(template: string, context: Context, escape: boolean): string {
-  // A section tag alone on its line takes the line with it, so lists render without blank lines.
-  return renderIn(template.replace(/^[ \t]*(\{\{[#^/][^}]*\}\})[ \t]*\r?\n/gm, '$1'), [context], escape);
+  let prepared = preparedTemplates.get(template);
+  if (prepared === undefined) {
+    // A section tag alone on its line takes the line with it, so lists render without blank lines.
+    prepared = template.replace(/^[ \t]*(\{\{[#^/][^}]*\}\})[ \t]*\r?\n/gm, '$1');
+    if (preparedTemplates.size < 100) preparedTemplates.set(template, prepared);
+  }
+  return renderIn(prepared, [context], escape);
 }
+
+/** Templates as renderIn takes them, by their text (a shop has a few dozen). */
+const preparedTemplates = new Map<string, string>();
 
 function lookup(stack: Context[], path: string): unknown {
   if (path === '.') return stack[0] !== null && typeof stack[0] === 'object' && '.' in stack[0] ? stack[0]['.'] : stack[0];
