@@ -1,4 +1,3 @@
-import { parse } from 'csv-parse/sync';
 import { MAX_OPTIONS, sku as parseSku } from '../catalog/variants.js';
 import { StorekeeperError, ValidationError } from '../errors.js';
 import { toMinor, type Currency } from '../money.js';
@@ -89,7 +88,11 @@ const newlines = (cells: readonly string[]): number => cells.reduce((n, c) => n 
  * later row is validated on its own (a bad row is refused with its line number, the others go on).
  * A file that is not CSV at all, or too large, is a ValidationError and nothing is read further.
  */
-export function parseProductCsv(input: string | Uint8Array, currency: Currency): ParsedFile {
+export async function parseProductCsv(input: string | Uint8Array, currency: Currency): Promise<ParsedFile> {
+  // csv-parse is an optional dependency: loaded by the import alone, so the library runs without it.
+  const { parse } = await import('csv-parse/sync').catch((e: unknown) => {
+    throw new Error(`Importing CSV needs the optional dependency csv-parse (npm install csv-parse): ${(e as Error).message}`);
+  });
   // One kind of line break (also inside quoted cells), so line numbers count as an editor does.
   const text = csvText(input).replace(/\r\n?/g, '\n');
   let records: { record: string[]; info: { lines: number } }[];

@@ -69,7 +69,7 @@ export const DEFAULT_BATCH_ROWS = 200;
  * created and changes nothing more (SKU is the key).
  */
 export async function importProducts(db: Driver, input: string | Uint8Array, currency: Currency, options: ImportOptions = {}): Promise<ImportReport> {
-  const file = parseProductCsv(input, currency);
+  const file = await parseProductCsv(input, currency);
   const groups = groupRows(file.rows);
   const batches = toBatches(groups, Math.max(1, options.batchRows ?? DEFAULT_BATCH_ROWS));
   const report: ImportReport = {

@@ -3,7 +3,7 @@ import type { Driver, Executor } from '../db/driver.js';
 import { envWhole } from '../env.js';
 import { inList } from '../db/sql.js';
 import type { EventType, StoreEvent } from './events.js';
-import { mailboxTransport, renderEventMail, resolveMailSettings, smtpTransport, type MailSettings, type MailTransport } from './mail.js';
+import { renderEventMail, resolveMailSettings, type MailSettings, type MailTransport } from './mail.js';
 import { allowPrivateFromEnv } from './ssrf.js';
 import { AttemptRecorder } from './recorder.js';
 import { TemplateStore } from './templates.js';
@@ -100,7 +100,7 @@ export class NotificationRunner {
   private readonly allowPrivate: boolean;
   private readonly mail: ReturnType<typeof resolveMailSettings>;
   private readonly templates: TemplateStore;
-  private transport: MailTransport | undefined;
+  private transport: Promise<MailTransport> | undefined;
   private readonly holder = `${hostname()}:${process.pid}`;
   private claims = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -145,8 +145,16 @@ export class NotificationRunner {
     return this.retryScheduleMs.length + 1;
   }
 
-  get mailTransport(): MailTransport {
-    this.transport ??= this.mail.smtpUrl ? smtpTransport(this.mail.smtpUrl, this.mail.from) : mailboxTransport(this.mail.mailboxDir, this.mail.from);
+  /** Made at the first email: nodemailer, an optional dependency, loads only then (docs/INTEGRATION.md). */
+  mailTransport(): Promise<MailTransport> {
+    const { smtpUrl, mailboxDir, from } = this.mail;
+    this.transport ??= import('./transports.js').then(
+      (t) => (smtpUrl ? t.smtpTransport(smtpUrl, from) : t.mailboxTransport(mailboxDir, from)),
+      (e: unknown) => {
+        this.transport = undefined;
+        throw new Error(`Sending email needs the optional dependency nodemailer (npm install nodemailer): ${(e as Error).message}`);
+      },
+    );
     return this.transport;
   }
 
@@ -182,8 +190,9 @@ export class NotificationRunner {
     await this.round;
     await Promise.allSettled(this.rounds);
     await this.recorder.idle();
-    this.transport?.close();
+    const transport = this.transport;
     this.transport = undefined;
+    (await transport?.catch(() => undefined))?.close();
   }
 
   private schedule(ms: number, round: RoundOptions = {}): void {
@@ -274,7 +283,7 @@ export class NotificationRunner {
     const secret = row.private ? (JSON.parse(row.private) as Record<string, string>) : null;
     const mail = await renderEventMail(this.templates, this.mail, row.template!, this.event(row), secret);
     try {
-      await this.mailTransport.send({ id: row.id, to: row.recipient!, mail });
+      await (await this.mailTransport()).send({ id: row.id, to: row.recipient!, mail });
       return { ok: true, statusCode: null, error: null };
     } catch (e) {
       const code = (e as { responseCode?: number }).responseCode;
