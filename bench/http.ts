@@ -270,7 +270,7 @@ async function main(): Promise<void> {
     const counted = await countStatements(db.url, products);
     const runs: ServerRun[] = [];
     for (const w of WORKERS) runs.push(await serverRun(db.url, products, w));
-    const library = SERVER_ONLY ? null : await libraryRate(PG_URL, 16, LIBRARY_CHECKOUTS, LIBRARY_CHECKOUTS / 4);
+    const library = SERVER_ONLY ? null : await libraryRate(PG_URL, 16, LIBRARY_CHECKOUTS, Math.floor(LIBRARY_CHECKOUTS / 4));
     const bound = PG_URL && !SERVER_ONLY ? await pgbenchBound(PG_URL, { seconds: SECONDS, clients: 16, script: 'statements' }) : null;
     const batchedBound = PG_URL && !SERVER_ONLY ? await pgbenchBound(PG_URL, { seconds: SECONDS, clients: 16, script: 'batched' }) : null;
     const broken = await invariantBroken(db.url);

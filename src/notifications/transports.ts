@@ -31,14 +31,19 @@ export function smtpTransport(url: string, from: string): MailTransport {
 
 /** The development mailbox: each message as `<id>.eml` in a folder, so `npm start` needs no mail server. */
 export function mailboxTransport(dir: string, from: string): MailTransport {
-  const composer: Transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  // nodemailer's own composer, made for the first message composeMail leaves to it.
+  let composer: Transporter | undefined;
+  const composeWithNodemailer = async (fields: PlainMail): Promise<Buffer> => {
+    composer ??= nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+    return ((await composer.sendMail(fields)) as { message: Buffer }).message;
+  };
   let made = false;
   return {
     name: 'mailbox',
     async send(m) {
       const fields = fieldsOf(m, from);
       const composed = composeMail(fields);
-      const message = composed ? composed.raw.replace(/\r\n/g, '\n') : ((await composer.sendMail(fields)) as { message: Buffer }).message;
+      const message = composed ? composed.raw.replace(/\r\n/g, '\n') : await composeWithNodemailer(fields);
       // A repeat of the same message overwrites its file: one file per message, whatever the attempts.
       // The folder is made once per process; a folder removed later makes the write fail, and the next attempt makes it again.
       // Written synchronously, as SQLite writes: a few kB into the page cache take about 40 µs of CPU,
@@ -52,6 +57,6 @@ export function mailboxTransport(dir: string, from: string): MailTransport {
         throw e;
       }
     },
-    close: () => composer.close(),
+    close: () => composer?.close(),
   };
 }

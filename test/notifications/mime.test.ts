@@ -1,6 +1,10 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { composeMail, type PlainMail } from '../../src/notifications/mime.js';
+import { mailboxTransport } from '../../src/notifications/transports.js';
 
 // What a standard parser reads back from composeMail's output must be exactly what went in.
 const cases: Array<[string, PlainMail]> = [
@@ -57,5 +61,25 @@ describe('composeMail', () => {
     expect(composeMail({ ...base, to: 'jörg@exämple.de' })).toBeNull();
     expect(composeMail({ ...base, to: 'Team: a@example.com, b@example.com;' })).toBeNull();
     expect(composeMail({ ...base, to: 'a@example.com, b@example.com' })).toBeNull();
+  });
+
+  it('the dev mailbox writes such a message through nodemailer, and ours itself', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sk-mime-'));
+    const transport = mailboxTransport(dir, 'Test Shop <shop@example.com>');
+    try {
+      const mail = { subject: 'Grüße', text: 'Hallo ✓\n', html: '<p>Hallo ✓</p>' };
+      await transport.send({ id: 1, to: 'jörg@exämple.de', mail });
+      await transport.send({ id: 2, to: 'ann@example.com', mail });
+      for (const [id, to] of [[1, 'jörg@exämple.de'], [2, 'ann@example.com']] as const) {
+        const parsed = await simpleParser(readFileSync(join(dir, `${id}.eml`)));
+        expect((parsed.to as { value: Array<{ address: string }> }).value[0]!.address).toBe(to);
+        expect(parsed.subject).toBe('Grüße');
+        expect(parsed.text).toBe('Hallo ✓\n');
+        expect(parsed.messageId).toBe(`<notification-${id}@example.com>`);
+      }
+    } finally {
+      transport.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
